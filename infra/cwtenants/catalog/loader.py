@@ -1,0 +1,330 @@
+"""Load provider files: YAML with positions -> pydantic -> resolved specs, plus cross-file checks.
+
+Every problem is collected (never the first one only) and raised together as
+``CatalogError`` with ``problems`` sorted by file, line and column.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .models import DefaultsFile, ProviderFile, ProviderSpec, resolve
+from .yamlpos import YamlDoc, load_yaml_with_positions
+
+DEFAULTS_FILE_NAME = "_defaults.yaml"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
+
+
+class CatalogError(Exception):
+    """Raised when the catalog is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = sorted(problems)
+        n = len(self.problems)
+        super().__init__(f"{n} catalog problem{'s' if n != 1 else ''}:\n" + "\n".join(map(str, self.problems)))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    providers: list[ProviderSpec]  # sorted by slug, defaults applied
+    defaults_file: str | None = None
+
+    def get(self, slug: str) -> ProviderSpec:
+        for p in self.providers:
+            if p.slug == slug:
+                return p
+        raise KeyError(slug)
+
+    @property
+    def slugs(self) -> list[str]:
+        return [p.slug for p in self.providers]
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """("agents", 1, "email") -> "agents[1].email"; () -> "<root>"."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<root>"
+
+
+@dataclass
+class _Parsed:
+    """One successfully validated file, with its positions for later cross-file messages."""
+
+    file: str
+    doc: YamlDoc
+    model: Any
+    spec: ProviderSpec | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def where(self, path: tuple) -> tuple[int, int]:
+        return self.doc.position(path)
+
+    def at(self, path: tuple, message: str) -> Problem:
+        return Problem(self.file, *self.where(path), format_path(path), message)
+
+
+# ---------------------------------------------------------------------------
+# Single file
+# ---------------------------------------------------------------------------
+
+def _read_and_validate(path: Path, model: type[BaseModel], display: str) -> tuple[_Parsed | None, list[Problem]]:
+    """Read YAML, check its structure and validate it against ``model``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(display, 1, 1, "<file>", f"cannot read file: {exc}")]
+    doc = load_yaml_with_positions(text)
+    problems = [
+        Problem(display, i.line, i.col, "<yaml>" if not i.path and i.message.startswith("YAML") else format_path(i.path),
+                i.message)
+        for i in doc.issues
+    ]
+    if problems:
+        return None, problems
+    if doc.data is None:
+        return None, [Problem(display, 1, 1, "<root>", "file is empty (expected a mapping with at least slug and name)")]
+    if not isinstance(doc.data, dict):
+        line, col = doc.position(())
+        return None, [Problem(display, line, col, "<root>",
+                              f"expected a mapping of keys to values, got a {_yaml_type(doc.data)}")]
+    try:
+        validated = model.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, [_problem_from_error(display, doc, err, model) for err in exc.errors()]
+    return _Parsed(display, doc, validated), []
+
+
+def _yaml_type(value: Any) -> str:
+    return {list: "sequence", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(value), "scalar")
+
+
+def _problem_from_error(display: str, doc: YamlDoc, err: dict, model: type[BaseModel]) -> Problem:
+    loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+    line, col = doc.position(loc)
+    kind, msg, value = err["type"], err["msg"], err.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        msg = f"unknown key '{loc[-1]}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+    elif kind == "missing":
+        msg = "required key is missing"
+    elif value is None and kind.endswith("_type"):
+        msg = "value is empty (null); remove the key or give a value"
+        if loc and loc[-1] == "color":
+            msg += " (an unquoted '#' starts a YAML comment: write color: \"#1f93ff\")"
+    elif kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+    elif kind == "string_pattern_mismatch":
+        msg = f"'{value}' does not match {err['ctx']['pattern']}"
+    return Problem(display, line, col, format_path(loc), msg)
+
+
+def _allowed_keys(model: type[BaseModel], path: tuple) -> list[str]:
+    """Field names of the (nested) model at ``path``; [] if it cannot be followed."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if info is None:
+            return []
+        current = _model_in(info.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _check_provider(parsed: _Parsed, path: Path) -> list[Problem]:
+    """Checks inside one provider file that need positions: file name, duplicates."""
+    m: ProviderFile = parsed.model
+    problems = []
+    if path.name != f"{m.slug}.yaml":
+        problems.append(parsed.at(("slug",), f"file name must be '{m.slug}.yaml' to match the slug, "
+                                             f"got '{path.name}'"))
+    seen: dict[str, int] = {}
+    for i, agent in enumerate(m.agents or []):
+        if agent.email in seen:
+            first = seen[agent.email]
+            problems.append(parsed.at(("agents", i, "email"),
+                                      f"duplicate agent email '{agent.email}' (also agents[{first}] at line "
+                                      f"{parsed.where(('agents', first))[0]})"))
+        else:
+            seen[agent.email] = i
+    problems += _duplicate_locales(parsed, ("portal", "locales"), (m.portal.locales if m.portal else None))
+    return problems
+
+
+def _duplicate_locales(parsed: _Parsed, path: tuple, locales: list[str] | None) -> list[Problem]:
+    problems, seen = [], set()
+    for i, loc in enumerate(locales or []):
+        if loc in seen:
+            problems.append(parsed.at(path + (i,), f"duplicate locale '{loc}'"))
+        seen.add(loc)
+    return problems
+
+
+def _load_defaults(path: Path) -> tuple[DefaultsFile | None, list[Problem]]:
+    parsed, problems = _read_and_validate(path, DefaultsFile, str(path))
+    if parsed is None:
+        return None, problems
+    d: DefaultsFile = parsed.model
+    problems = _duplicate_locales(parsed, ("portal", "locales"), d.portal.locales if d.portal else None)
+    return (None if problems else d), problems
+
+
+def _parse_provider(path: Path, defaults: DefaultsFile | None) -> tuple[_Parsed | None, list[Problem]]:
+    parsed, problems = _read_and_validate(path, ProviderFile, str(path))
+    if parsed is None:
+        return None, problems
+    problems = _check_provider(parsed, path)
+    parsed.spec = resolve(parsed.model, defaults, str(path))
+    return parsed, problems
+
+
+def load_provider_file(path: str | os.PathLike, defaults_file: str | os.PathLike | None = None) -> ProviderSpec:
+    """Load and validate one provider file (no cross-file checks).
+
+    Defaults come from ``defaults_file`` or, when not given, from ``_defaults.yaml``
+    next to the file if it exists.  Raises ``CatalogError``.
+    """
+    path = Path(path)
+    dpath = Path(defaults_file) if defaults_file is not None else path.parent / DEFAULTS_FILE_NAME
+    defaults, problems = (None, [])
+    if defaults_file is not None or dpath.is_file():
+        defaults, problems = _load_defaults(dpath)
+    parsed, more = _parse_provider(path, defaults)
+    problems += more
+    if problems or parsed is None:
+        raise CatalogError(problems)
+    return parsed.spec
+
+
+# ---------------------------------------------------------------------------
+# Whole catalog
+# ---------------------------------------------------------------------------
+
+def _provider_paths(path_or_dir) -> tuple[list[Path], Path | None]:
+    """Provider files to load, and the directory to look for _defaults.yaml in."""
+    if isinstance(path_or_dir, (str, os.PathLike)):
+        p = Path(path_or_dir)
+        if p.is_dir():
+            files = sorted(
+                f for f in p.iterdir()
+                if f.is_file() and f.suffix in (".yaml", ".yml") and not f.name.startswith(("_", "."))
+            )
+            return files, p
+        return [p], p.parent
+    return [Path(p) for p in path_or_dir], None
+
+
+def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+                 defaults_file: str | os.PathLike | None = None) -> Catalog:
+    """Load every provider of a directory (files ``*.yaml``/``*.yml`` not starting with ``_``),
+    a single file, or an explicit list of files.
+
+    ``defaults_file``: defaults to ``<dir>/_defaults.yaml`` when that exists.
+    Raises ``CatalogError`` listing all problems of all files, sorted.
+    """
+    files, directory = _provider_paths(path_or_dir)
+    problems: list[Problem] = []
+    if defaults_file is None and directory is not None and (directory / DEFAULTS_FILE_NAME).is_file():
+        defaults_file = directory / DEFAULTS_FILE_NAME
+    defaults = None
+    if defaults_file is not None:
+        defaults, problems = _load_defaults(Path(defaults_file))
+    if not files and not problems:
+        problems.append(Problem(str(path_or_dir), 0, 0, "<catalog>", "no provider files found"))
+
+    parsed_files: list[_Parsed] = []
+    for f in files:
+        if not f.exists():
+            problems.append(Problem(str(f), 0, 0, "<file>", "file does not exist"))
+            continue
+        parsed, more = _parse_provider(f, defaults)
+        problems += more
+        if parsed is not None:
+            parsed_files.append(parsed)
+
+    problems += cross_file_problems(parsed_files)
+    if problems:
+        raise CatalogError(problems)
+    providers = sorted((p.spec for p in parsed_files), key=lambda s: s.slug)
+    return Catalog(providers=providers, defaults_file=str(defaults_file) if defaults_file else None)
+
+
+def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
+    """Uniqueness across providers and agent role consistency.
+
+    Each clash is reported once, at the later occurrence (files in path order),
+    naming the file and line of the first one.
+    """
+    problems: list[Problem] = []
+    ordered = sorted(parsed_files, key=lambda p: p.file)
+
+    def unique(what: str, key_of, path_of) -> None:
+        first: dict[str, _Parsed] = {}
+        for p in ordered:
+            key = key_of(p)
+            if key is None:
+                continue
+            if key in first:
+                other = first[key]
+                problems.append(p.at(path_of(p), f"{what} '{key}' is also used by "
+                                                 f"{other.file}:{other.where(path_of(other))[0]}"))
+            else:
+                first[key] = p
+
+    def explicit_or(p: _Parsed, path: tuple, fallback: tuple = ()) -> tuple:
+        return path if path in p.doc.positions else fallback
+
+    unique("provider slug", lambda p: p.spec.slug, lambda p: ("slug",))
+    unique("portal slug", lambda p: p.spec.portal.slug,
+           lambda p: explicit_or(p, ("portal", "slug"), ("slug",)))
+    unique("team name (Chatwoot lower-cases team names)", lambda p: p.spec.team.name.lower(),
+           lambda p: explicit_or(p, ("team", "name"), ("name",)))
+    unique("inbox name", lambda p: p.spec.inbox.name.casefold(),
+           lambda p: explicit_or(p, ("inbox", "name"), ("name",)))
+    unique("custom domain", lambda p: p.spec.portal.custom_domain,
+           lambda p: ("portal", "custom_domain"))
+
+    roles: dict[str, tuple[_Parsed, int, str]] = {}
+    for p in ordered:
+        for i, agent in enumerate(p.spec.agents):
+            if agent.email not in roles:
+                roles[agent.email] = (p, i, agent.role)
+                continue
+            other, j, role = roles[agent.email]
+            if role != agent.role:
+                path = explicit_or(p, ("agents", i, "role"), ("agents", i, "email"))
+                problems.append(p.at(path, f"agent '{agent.email}' has role '{agent.role}' here but '{role}' in "
+                                           f"{other.file}:{other.where(('agents', j))[0]} "
+                                           "(the role is per Chatwoot account, so it must be the same everywhere)"))
+    return problems

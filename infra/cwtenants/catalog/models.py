@@ -1,0 +1,364 @@
+"""Catalog models.
+
+Two layers:
+
+* ``*File`` pydantic models describe what may be written in YAML (``extra="forbid"``,
+  strict types, so ``"yes"`` is not a boolean and ``8080`` is not a string).  Omitted
+  optional keys are ``None`` so that ``providers/_defaults.yaml`` can fill them in.
+  Keys whose type has no ``None`` reject an explicit ``null``.
+* ``*Spec`` frozen dataclasses are the resolved contract (docs/ARCHITECTURE.md):
+  every default applied, field names equal to the YAML names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+# ---------------------------------------------------------------------------
+# Limits and patterns (see docs/catalog.md)
+# ---------------------------------------------------------------------------
+
+SLUG_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+PORTAL_SLUG_PREFIX_RE = r"^[a-z0-9]+(-[a-z0-9]+)*-?$"
+COLOR_RE = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+# language (2-3 lower-case letters), optionally - or _ and a region (US, 419) or script (Latn)
+LOCALE_RE = r"^[a-z]{2,3}(?:[-_](?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?$"
+HOSTNAME_RE = r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+
+MAX_GREETING = 10_000  # Chatwoot greeting_message limit (lib/limits.rb)
+MAX_URL = 2_048  # Chatwoot API-channel webhook_url limit; used for every URL
+MAX_NAME = 255
+MAX_TEXT = 255
+MAX_PORTAL_SLUG = 100
+
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_COLOR = "#1f93ff"
+DEFAULT_LOCALES = ("en",)
+DEFAULT_MEMBERSHIP = "authoritative"
+DEFAULT_OFFBOARDING = "retain"
+
+Membership = Literal["authoritative", "additive"]
+Offboarding = Literal["retain", "archive", "delete"]
+Role = Literal["agent", "administrator"]
+Availability = Literal["online", "offline", "busy"]
+
+
+# ---------------------------------------------------------------------------
+# Value validators
+# ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def known_timezones() -> frozenset[str]:
+    """IANA zone ids from zoneinfo (the ids Ruby's TZInfo accepts), minus non-zones."""
+    return frozenset(
+        z for z in zoneinfo.available_timezones()
+        if z not in {"Factory", "localtime", "posixrules"} and not z.startswith(("posix/", "right/"))
+    )
+
+
+def _check_timezone(value: str) -> str:
+    if value not in known_timezones():
+        raise ValueError(f"unknown timezone '{value}' (use an IANA id such as 'Europe/Berlin' or 'UTC')")
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http(s) URL with a host")
+    if any(c.isspace() for c in value):
+        raise ValueError("URL must not contain whitespace")
+    return value
+
+
+def _check_email(value: str) -> str:
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"invalid email '{value}': {exc}") from None
+    return result.normalized.lower()
+
+
+def _check_name(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
+    if any(ord(c) < 32 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _check_hostname(value: str) -> str:
+    host = value.lower().removesuffix(".")
+    if not re.fullmatch(HOSTNAME_RE, host):
+        raise ValueError(f"'{value}' is not a host name (write e.g. help.acme.example, without scheme or path)")
+    return host
+
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_RE, min_length=2, max_length=50)]
+GroupName = Annotated[str, StringConstraints(pattern=SLUG_RE, min_length=1, max_length=50)]
+PortalSlug = Annotated[str, StringConstraints(pattern=SLUG_RE, min_length=2, max_length=MAX_PORTAL_SLUG)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME), AfterValidator(_check_name)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Timezone = Annotated[str, AfterValidator(_check_timezone)]
+Url = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_check_url)]
+Color = Annotated[str, StringConstraints(pattern=COLOR_RE)]
+Locale = Annotated[str, StringConstraints(pattern=LOCALE_RE)]
+Greeting = Annotated[str, StringConstraints(min_length=1, max_length=MAX_GREETING)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_check_email)]
+Hostname = Annotated[str, AfterValidator(_check_hostname)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# ---------------------------------------------------------------------------
+# YAML shape: provider file
+# ---------------------------------------------------------------------------
+
+class InboxFile(_Strict):
+    """Chatwoot inbox (API channel) of the provider."""
+
+    name: Name = Field(None, description='Inbox name. Default: "{name} Support". Must be unique in the catalog.')
+    timezone: Timezone = Field(
+        None, description="IANA/TZInfo timezone id, e.g. Europe/Berlin. Default: _defaults.yaml or UTC.",
+        json_schema_extra={"examples": ["UTC", "Europe/Berlin", "America/New_York"]},
+    )
+    greeting: Greeting | None = Field(
+        None, description="Greeting message (enables greeting). null = no greeting. Max 10000 chars. "
+                          "Default: _defaults.yaml or none.")
+    webhook_url: Url | None = Field(
+        None, description="http(s) URL Chatwoot posts conversation events to. Max 2048 chars. Default: none.",
+        json_schema_extra={"format": "uri"})
+    enable_auto_assignment: bool = Field(
+        None, description="Auto-assign conversations to inbox members. Default: _defaults.yaml or true.")
+
+
+class TeamFile(_Strict):
+    """Chatwoot team holding the provider's agents."""
+
+    name: Name = Field(
+        None, description='Team name. Default: "{name} Team". Chatwoot lower-cases it; must be unique '
+                          "(case-insensitively) in the catalog.")
+    description: Text | None = Field(None, description="Team description. Default: none.")
+    allow_auto_assign: bool = Field(
+        None, description="Allow auto-assignment within the team. Default: _defaults.yaml or true.")
+
+
+class PortalFile(_Strict):
+    """Chatwoot Help Center portal."""
+
+    slug: PortalSlug = Field(
+        None, description="Portal slug, unique on the whole Chatwoot installation. "
+                          'Default: portal_slug_prefix + "{slug}-" + first 8 hex chars of sha256(slug).')
+    name: Name = Field(None, description='Portal name. Default: "{name} Help Center".')
+    color: Color = Field(
+        None, description='Brand colour #rgb or #rrggbb (quote it in YAML: "#1f93ff"). '
+                          "Default: _defaults.yaml or #1f93ff.")
+    locales: list[Locale] = Field(
+        None, min_length=1, description="Allowed locales, first one is the default locale (e.g. en, pt_BR, zh-CN). "
+                                        "No duplicates. Default: _defaults.yaml or [en].")
+    header_text: Text | None = Field(None, description="Header text of the portal home page.")
+    page_title: Text | None = Field(None, description="HTML page title.")
+    homepage_link: Url | None = Field(
+        None, description="http(s) link back to the provider's website.", json_schema_extra={"format": "uri"})
+    custom_domain: Hostname | None = Field(
+        None, description="Host name (no scheme) serving the portal, e.g. help.acme.example. "
+                          "Unique in the catalog (and on the Chatwoot installation).",
+        json_schema_extra={"format": "hostname"})
+
+
+class AgentFile(_Strict):
+    """A Chatwoot agent (account user) who is a member of the provider's team and inbox."""
+
+    email: Email = Field(description="Login email; stored lower-cased. Unique within the provider.",
+                         json_schema_extra={"format": "email"})
+    name: Name = Field(None, description="Display name. Default: the email's local part (as Chatwoot does).")
+    role: Role = Field(
+        None, description="Account role. Default: agent. An email listed by several providers must have "
+                          "the same role everywhere.")
+    availability: Availability | None = Field(
+        None, description="online | offline | busy. Default: not managed.")
+
+
+class ProviderFile(_Strict):
+    """One marketplace provider (providers/<slug>.yaml)."""
+
+    model_config = ConfigDict(title="Provider", json_schema_extra={"additionalProperties": False})
+
+    slug: Slug = Field(description="Immutable provider key; must equal the file name (<slug>.yaml). "
+                                   "Lower-case letters, digits and single hyphens, 2-50 chars.")
+    name: Name = Field(description="Display name; other names are derived from it.")
+    group: GroupName | None = Field(None, description="Optional group (e.g. region) for sharding stacks.")
+    inbox: InboxFile = Field(None, description="Inbox settings. Default: all defaults.")
+    team: TeamFile = Field(None, description="Team settings. Default: all defaults.")
+    portal: PortalFile = Field(None, description="Help Center portal settings. Default: all defaults.")
+    agents: list[AgentFile] = Field(None, description="Agents of this provider. Default: none.")
+    membership: Membership = Field(
+        None, description="authoritative: team/inbox members are exactly the listed agents; additive: listed "
+                          "agents are added, others are left alone. Default: _defaults.yaml or authoritative.")
+    offboarding: Offboarding = Field(
+        None, description="What happens to the Chatwoot objects when the provider file is removed: retain, "
+                          "archive or delete. Default: _defaults.yaml or retain.")
+
+
+# ---------------------------------------------------------------------------
+# YAML shape: providers/_defaults.yaml
+# ---------------------------------------------------------------------------
+
+class InboxDefaults(_Strict):
+    timezone: Timezone = Field(None, description="Default inbox timezone (IANA id).")
+    greeting: Greeting = Field(None, description="Default greeting message.")
+    enable_auto_assignment: bool = Field(None, description="Default for inbox auto-assignment.")
+
+
+class TeamDefaults(_Strict):
+    allow_auto_assign: bool = Field(None, description="Default for team auto-assignment.")
+
+
+class PortalDefaults(_Strict):
+    color: Color = Field(None, description="Default portal colour #rgb or #rrggbb.")
+    locales: list[Locale] = Field(None, min_length=1, description="Default portal locales.")
+    portal_slug_prefix: Annotated[
+        str, StringConstraints(pattern=PORTAL_SLUG_PREFIX_RE, max_length=30)
+    ] = Field(None, description='Prefix of derived portal slugs, e.g. "mkt-". Existing portals keep their slug '
+                                "only if it is written in the provider file.")
+
+
+class DefaultsFile(_Strict):
+    """Org-wide defaults (providers/_defaults.yaml); provider files override them."""
+
+    model_config = ConfigDict(title="Provider defaults")
+
+    inbox: InboxDefaults = Field(None, description="Inbox defaults.")
+    team: TeamDefaults = Field(None, description="Team defaults.")
+    portal: PortalDefaults = Field(None, description="Portal defaults.")
+    membership: Membership = Field(None, description="Default membership mode.")
+    offboarding: Offboarding = Field(None, description="Default offboarding mode.")
+
+
+# ---------------------------------------------------------------------------
+# Resolved specs (the contract)
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboxSpec:
+    name: str
+    timezone: str = DEFAULT_TIMEZONE
+    greeting: str | None = None
+    webhook_url: str | None = None
+    enable_auto_assignment: bool = True
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    name: str
+    description: str | None = None
+    allow_auto_assign: bool = True
+
+
+@dataclass(frozen=True)
+class PortalSpec:
+    slug: str
+    name: str
+    color: str = DEFAULT_COLOR
+    locales: list[str] = field(default_factory=lambda: list(DEFAULT_LOCALES))
+    header_text: str | None = None
+    page_title: str | None = None
+    homepage_link: str | None = None
+    custom_domain: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    email: str
+    name: str
+    role: str = "agent"
+    availability: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    slug: str
+    name: str
+    inbox: InboxSpec
+    team: TeamSpec
+    portal: PortalSpec
+    group: str | None = None
+    offboarding: str = DEFAULT_OFFBOARDING
+    membership: str = DEFAULT_MEMBERSHIP
+    agents: list[AgentSpec] = field(default_factory=list)
+    source: str = ""
+
+
+def derive_portal_slug(slug: str, prefix: str = "") -> str:
+    """Deterministic portal slug: ``prefix + slug + "-" + sha256(slug).hexdigest()[:8]``.
+
+    The hash suffix makes the slug unlikely to collide with portals of other
+    accounts on the same installation (portal slugs are installation-wide unique).
+    """
+    return f"{prefix}{slug}-{hashlib.sha256(slug.encode('utf-8')).hexdigest()[:8]}"
+
+
+def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpec:
+    """Apply defaults: provider file > _defaults.yaml > built-in defaults."""
+    d = d or DefaultsFile()
+    di, dt, dp = d.inbox or InboxDefaults(), d.team or TeamDefaults(), d.portal or PortalDefaults()
+    pi, pt, pp = p.inbox or InboxFile(), p.team or TeamFile(), p.portal or PortalFile()
+
+    def pick(*values, default):
+        return next((v for v in values if v is not None), default)
+
+    inbox = InboxSpec(
+        name=pick(pi.name, default=f"{p.name} Support"),
+        timezone=pick(pi.timezone, di.timezone, default=DEFAULT_TIMEZONE),
+        # an explicit `greeting: null` in the provider file switches a default greeting off
+        greeting=pi.greeting if "greeting" in pi.model_fields_set else di.greeting,
+        webhook_url=pi.webhook_url,
+        enable_auto_assignment=pick(pi.enable_auto_assignment, di.enable_auto_assignment, default=True),
+    )
+    team = TeamSpec(
+        name=pick(pt.name, default=f"{p.name} Team"),
+        description=pt.description,
+        allow_auto_assign=pick(pt.allow_auto_assign, dt.allow_auto_assign, default=True),
+    )
+    portal = PortalSpec(
+        slug=pick(pp.slug, default=derive_portal_slug(p.slug, dp.portal_slug_prefix or "")),
+        name=pick(pp.name, default=f"{p.name} Help Center"),
+        color=pick(pp.color, dp.color, default=DEFAULT_COLOR),
+        locales=list(pick(pp.locales, dp.locales, default=DEFAULT_LOCALES)),
+        header_text=pp.header_text,
+        page_title=pp.page_title,
+        homepage_link=pp.homepage_link,
+        custom_domain=pp.custom_domain,
+    )
+    agents = [
+        AgentSpec(
+            email=a.email,
+            name=pick(a.name, default=a.email.split("@", 1)[0]),
+            role=pick(a.role, default="agent"),
+            availability=a.availability,
+        )
+        for a in (p.agents or [])
+    ]
+    return ProviderSpec(
+        slug=p.slug,
+        name=p.name,
+        group=p.group,
+        offboarding=pick(p.offboarding, d.offboarding, default=DEFAULT_OFFBOARDING),
+        membership=pick(p.membership, d.membership, default=DEFAULT_MEMBERSHIP),
+        inbox=inbox,
+        team=team,
+        portal=portal,
+        agents=agents,
+        source=source,
+    )

@@ -1,0 +1,59 @@
+"""Text of a new provider file (used by the CLI ``new`` command)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import yaml
+
+from .models import derive_portal_slug
+
+SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/provider.schema.json"
+
+
+def slugify(name: str, max_length: int = 50) -> str:
+    """"Ärzte & Co. Hosting" -> "arzte-co-hosting" (ASCII, lower-case, single hyphens)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def scaffold_provider(
+    name: str,
+    *,
+    slug: str | None = None,
+    group: str | None = None,
+    timezone: str | None = None,
+    locales: list[str] | None = None,
+    portal_slug_prefix: str = "",
+) -> str:
+    """YAML text for ``providers/<slug>.yaml``.
+
+    The slug is derived from ``name`` unless given; the portal slug is derived
+    (see ``derive_portal_slug``) and written out explicitly so that it stays
+    fixed even if the org-wide prefix changes later.  Raises ``ValueError`` if
+    no valid slug can be derived.
+    """
+    name = " ".join(name.split())
+    slug = slug or slugify(name)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or "") or not 2 <= len(slug) <= 50:
+        raise ValueError(f"cannot derive a valid slug from {name!r} (got {slug!r}); pass slug=...")
+    data: dict = {"slug": slug, "name": name}
+    if group:
+        data["group"] = group
+    if timezone:
+        data["inbox"] = {"timezone": timezone}
+    portal: dict = {"slug": derive_portal_slug(slug, portal_slug_prefix)}
+    if locales:
+        portal["locales"] = list(locales)
+    data["portal"] = portal
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return (
+        f"{SCHEMA_HEADER}\n"
+        f"# Provider {name}: see docs/catalog.md for every field and its default.\n"
+        f"# The slug and portal.slug are keys of live Chatwoot objects: do not change them.\n"
+        f"{body}"
+        "# agents:\n"
+        "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n"
+    )
