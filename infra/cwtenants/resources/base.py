@@ -1,0 +1,241 @@
+"""What every Chatwoot dynamic resource shares: credentials, the client, and the CRUD skeleton.
+
+Each Chatwoot object (inbox, team, portal, ...) is described by an ``ObjectKind``: which input
+keys it has, which of them force a replacement, how to find it by its natural key (adoption),
+how to create / read / update / delete it and how to normalise an API response onto the input
+keys. ``KindProvider`` turns an ``ObjectKind`` into a ``pulumi.dynamic.ResourceProvider``.
+
+Provider classes are **stateless** (no attributes): Pulumi pickles them by reference, so the
+state holds only ``module.ClassName`` and the provider process imports the current code.
+Credentials come from the stack config given to ``configure()`` (``cwtenants:apiToken`` as a
+secret) or from the environment (``CHATWOOT_*``), and live in this module's process-wide
+client, never on the instance and never in state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from ..chatwoot import ChatwootClient, Settings
+
+# --------------------------------------------------------------------------------------------
+# Credentials and the shared client (one per provider process)
+
+_lock = threading.Lock()
+_config: dict[str, str] = {}
+_client: ChatwootClient | None = None
+
+# stack config key (namespace cwtenants) -> environment variable
+CONFIG_ENV = {
+    "url": "CHATWOOT_URL",
+    "accountId": "CHATWOOT_ACCOUNT_ID",
+    "apiToken": "CHATWOOT_API_TOKEN",
+    "platformToken": "CHATWOOT_PLATFORM_TOKEN",
+    "requestsPerMinute": "CWT_REQUESTS_PER_MINUTE",
+}
+
+
+def remember_config(req: ConfigureRequest) -> None:
+    """Keep the stack config values this project reads (called from ``configure``)."""
+    global _client
+    found = {}
+    for key in CONFIG_ENV:
+        value = req.config.get(f"cwtenants:{key}")
+        if value not in (None, ""):
+            found[key] = str(value)
+    with _lock:
+        if found != _config:
+            _config.clear()
+            _config.update(found)
+            _client = None
+
+
+def settings() -> Settings:
+    """Stack config first, then the environment (``CHATWOOT_URL`` ...)."""
+    env = dict(os.environ)
+    for key, var in CONFIG_ENV.items():
+        if key in _config:
+            env[var] = _config[key]
+    return Settings.from_env(env)
+
+
+def client() -> ChatwootClient:
+    global _client
+    with _lock:
+        if _client is None:
+            _client = ChatwootClient(settings())
+        return _client
+
+
+# --------------------------------------------------------------------------------------------
+# A short-lived per-process cache of list calls.
+#
+# Adoption looks objects up by natural key, and refresh reads many objects of one kind; both
+# would otherwise cost one list (or show) call per resource. Within one deployment, a list
+# fetched a few seconds ago is as good as a new one, and objects we create are added to it.
+# ``fresh=True`` bypasses it (used after an unknown-outcome write).
+
+
+class ListCache:
+    def __init__(self, ttl: float = 20.0, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, list[dict]]] = {}
+        self._loading: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, load: Callable[[], list[dict]], fresh: bool = False) -> list[dict]:
+        with self._lock:
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:  # one loader per key; others wait and reuse its answer
+            with self._lock:
+                hit = self._entries.get(key)
+                if hit and not fresh and self.clock() - hit[0] < self.ttl:
+                    return list(hit[1])
+            items = load()
+            with self._lock:
+                self._entries[key] = (self.clock(), list(items))
+            return list(items)
+
+    def upsert(self, key: str, item: dict, id_key: str = "id") -> None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit:
+                rest = [i for i in hit[1] if i.get(id_key) != item.get(id_key)]
+                self._entries[key] = (hit[0], rest + [item])
+
+    def drop(self, key: str, item_id: Any, id_key: str = "id") -> None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit:
+                self._entries[key] = (hit[0], [i for i in hit[1] if i.get(id_key) != item_id])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+lists = ListCache()
+
+
+# --------------------------------------------------------------------------------------------
+# The per-object contract and the generic provider
+
+
+class Gone(Exception):
+    """The object no longer exists in Chatwoot."""
+
+
+@dataclass
+class ObjectKind:
+    """How one kind of Chatwoot object is reconciled. Subclass per object module."""
+
+    name: ClassVar[str]
+    # Desired-state keys compared by diff (everything the API can change in place).
+    compared: ClassVar[tuple[str, ...]]
+    # Keys whose change forces a replacement (Chatwoot cannot change them in place).
+    replaces: ClassVar[tuple[str, ...]] = ()
+    # Inputs that steer the reconciler but are not Chatwoot fields (kept as they are on read).
+    local: ClassVar[tuple[str, ...]] = ()
+    # Server-owned outputs that must be stored as Pulumi secrets.
+    secret_outputs: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, news: dict) -> list[tuple[str, str]]:
+        """Return (property, reason) problems with the inputs."""
+        return []
+
+    def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
+        raise NotImplementedError
+
+    def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
+        """Return the live object, raising ``Gone`` when it no longer exists."""
+        raise NotImplementedError
+
+    def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
+        raise NotImplementedError
+
+    def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
+        raise NotImplementedError
+
+    def normalise(self, live: dict) -> dict:
+        """Project an API object onto the ``compared`` keys, in the same form as the inputs."""
+        raise NotImplementedError
+
+    def server_outputs(self, live: dict) -> dict:
+        """Server-owned values worth keeping in state (ids, identifiers)."""
+        return {}
+
+    def normalise_inputs(self, inputs: dict) -> dict:
+        return {k: inputs.get(k) for k in self.compared}
+
+
+def changed_keys(kind: ObjectKind, olds: dict, news: dict) -> list[str]:
+    want = kind.normalise_inputs(news)
+    have = kind.normalise_inputs(olds)
+    keys = [k for k in kind.compared if want.get(k) != have.get(k)]
+    keys += [k for k in kind.local if news.get(k) != olds.get(k)]
+    return keys
+
+
+class KindProvider(ResourceProvider):
+    """A stateless dynamic provider driven by ``kind`` (a class attribute, never pickled by value)."""
+
+    kind: ClassVar[ObjectKind]
+    serialize_as_secret_always = False  # the blob is a module reference: nothing secret in it
+
+    def configure(self, req: ConfigureRequest) -> None:
+        remember_config(req)
+
+    def check(self, _olds: dict, news: dict) -> CheckResult:
+        failures = [CheckFailure(p, r) for p, r in self.kind.check(news)]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        keys = changed_keys(self.kind, olds, news)
+        replaces = [k for k in keys if k in self.kind.replaces]
+        return DiffResult(changes=bool(keys), replaces=replaces, delete_before_replace=False)
+
+    def _outs(self, inputs: dict, live: dict) -> dict:
+        outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+        outs.update(self.kind.server_outputs(live))
+        return outs
+
+    def create(self, props: dict) -> CreateResult:
+        id_, live = self.kind.create(client(), props)
+        return CreateResult(id_, self._outs(props, live))
+
+    def read(self, id_: str, props: dict) -> ReadResult:
+        try:
+            live = self.kind.read(client(), id_, props)
+        except Gone:
+            return ReadResult("", {})
+        state = {k: props.get(k) for k in self.kind.local if k in props}
+        state.update(self.kind.normalise(live))
+        return ReadResult(id_, {**state, **self.kind.server_outputs(live)}, state)
+
+    def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        live = self.kind.update(client(), id_, olds, news)
+        return UpdateResult(self._outs(news, live))
+
+    def delete(self, id_: str, props: dict) -> None:
+        self.kind.delete(client(), id_, props)
+
+
+def say(message: str) -> None:
+    """A line in the pulumi CLI output (the engine passes the provider's stdout through)."""
+    print(message, flush=True)

@@ -1,0 +1,134 @@
+"""The provider's team (fact sheet §3.3).
+
+Natural key: the name, lower-cased — Chatwoot lower-cases team names before saving and keeps
+them unique per account, so "Acme Team" and "acme team" are the same team.
+Pulumi id: the numeric team id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from ..chatwoot import ChatwootClient
+from ..chatwoot.errors import NotFound, OutcomeUnknown, Unprocessable
+from .base import Gone, KindProvider, ObjectKind, lists, say
+
+LIST = "teams"
+
+
+def desired(spec) -> dict[str, Any]:
+    """ProviderSpec → resource inputs."""
+    return {
+        "provider_slug": spec.slug,
+        "offboarding": spec.offboarding,
+        "name": spec.team.name,
+        "description": spec.team.description,
+        "allow_auto_assign": spec.team.allow_auto_assign,
+    }
+
+
+def body(inputs: dict) -> dict:
+    """Resource inputs → API body (root key ``team``, §2&3 body root keys)."""
+    return {
+        "team": {
+            "name": inputs["name"],
+            "description": inputs.get("description") or "",
+            "allow_auto_assign": bool(inputs.get("allow_auto_assign", True)),
+        }
+    }
+
+
+def _text(v: Any) -> str | None:
+    return v if v not in (None, "") else None
+
+
+class TeamKind(ObjectKind):
+    name = "team"
+    compared = ("name", "description", "allow_auto_assign")
+    local = ("provider_slug", "offboarding")
+
+    def normalise_inputs(self, inputs: dict) -> dict:
+        return {
+            "name": (inputs.get("name") or "").lower(),
+            "description": _text(inputs.get("description")),
+            "allow_auto_assign": bool(inputs.get("allow_auto_assign", True)),
+        }
+
+    def normalise(self, live: dict) -> dict:
+        return self.normalise_inputs(live)
+
+    def server_outputs(self, live: dict) -> dict:
+        return {"team_id": live["id"]}
+
+    def find(self, c: ChatwootClient, name: str, fresh: bool = False) -> dict | None:
+        key = name.lower()
+        for team in lists.get(LIST, lambda: c.get("/teams") or [], fresh=fresh):
+            if (team.get("name") or "").lower() == key:
+                return team
+        return None
+
+    def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
+        live = self.find(c, inputs["name"])
+        if live is None:
+            try:
+                live = c.post("/teams", body(inputs))
+            except (OutcomeUnknown, Unprocessable) as exc:
+                # The POST may have been committed (lost response) or a concurrent run made it
+                # (422 "Name has already been taken"): look again before anything else.
+                live = self.find(c, inputs["name"], fresh=True)
+                if live is None:
+                    if isinstance(exc, Unprocessable):
+                        raise
+                    live = c.post("/teams", body(inputs))
+        else:
+            say(f"team '{live['name']}' (id {live['id']}) already exists: adopting it")
+        lists.upsert(LIST, live)
+        if self.normalise(live) != self.normalise_inputs(inputs):
+            live = c.patch(f"/teams/{live['id']}", body(inputs))
+            lists.upsert(LIST, live)
+        return str(live["id"]), live
+
+    def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
+        for team in lists.get(LIST, lambda: c.get("/teams") or []):
+            if str(team.get("id")) == id_:
+                return team
+        try:
+            return c.get(f"/teams/{id_}")
+        except NotFound:
+            raise Gone() from None
+
+    def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
+        try:
+            live = c.patch(f"/teams/{id_}", body(news))
+        except NotFound:
+            raise RuntimeError(
+                f"team {id_} of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
+                "run `pulumi refresh` (or `pulumi up --refresh`) so it is created again"
+            ) from None
+        lists.upsert(LIST, live)
+        return live
+
+    def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
+        if props.get("offboarding") != "delete":
+            say(f"team {id_} of provider {props.get('provider_slug')} retained in Chatwoot (offboarding: {props.get('offboarding')})")
+            return
+        try:
+            c.delete(f"/teams/{id_}")
+        except NotFound:
+            pass
+        lists.drop(LIST, int(id_))
+
+
+class TeamProvider(KindProvider):
+    kind = TeamKind()
+
+
+class Team(Resource, module="cwtenants", name="Team"):
+    team_id: pulumi.Output[int]
+    name: pulumi.Output[str]
+
+    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TeamProvider(), name, {"team_id": None, **inputs}, opts)
