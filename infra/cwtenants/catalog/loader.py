@@ -14,10 +14,26 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .models import DefaultsFile, ProviderFile, ProviderSpec, resolve
+from .models import (
+    COLOR_RE,
+    LOCALE_RE,
+    PORTAL_SLUG_PREFIX_RE,
+    SLUG_RE,
+    DefaultsFile,
+    ProviderFile,
+    ProviderSpec,
+    resolve,
+)
 from .yamlpos import YamlDoc, load_yaml_with_positions
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
+
+PATTERN_HINTS = {
+    SLUG_RE: "lower-case letters and digits, separated by single hyphens",
+    PORTAL_SLUG_PREFIX_RE: "lower-case letters, digits and hyphens, e.g. 'mkt-'",
+    COLOR_RE: "a colour #rgb or #rrggbb",
+    LOCALE_RE: "a locale code such as en, pt_BR, zh-CN",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -133,7 +149,10 @@ def _problem_from_error(display: str, doc: YamlDoc, err: dict, model: type[BaseM
     elif kind == "value_error":
         msg = msg.removeprefix("Value error, ")
     elif kind == "string_pattern_mismatch":
-        msg = f"'{value}' does not match {err['ctx']['pattern']}"
+        rule = PATTERN_HINTS.get(err["ctx"]["pattern"], f"the pattern {err['ctx']['pattern']}")
+        msg = f"'{value}' does not match: {rule}"
+    elif kind == "bool_type":
+        msg = "must be true or false"
     return Problem(display, line, col, format_path(loc), msg)
 
 
@@ -289,9 +308,9 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
     problems: list[Problem] = []
     ordered = sorted(parsed_files, key=lambda p: p.file)
 
-    def unique(what: str, key_of, path_of) -> None:
+    def unique(what: str, key_of, path_of, items=None) -> None:
         first: dict[str, _Parsed] = {}
-        for p in ordered:
+        for p in ordered if items is None else items:
             key = key_of(p)
             if key is None:
                 continue
@@ -305,7 +324,14 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
     def explicit_or(p: _Parsed, path: tuple, fallback: tuple = ()) -> tuple:
         return path if path in p.doc.positions else fallback
 
-    unique("provider slug", lambda p: p.spec.slug, lambda p: ("slug",))
+    # the file named <slug>.yaml is the "first" one; the copy gets the problem
+    by_name = sorted(ordered, key=lambda p: (Path(p.file).name != f"{p.spec.slug}.yaml", p.file))
+    unique("provider slug", lambda p: p.spec.slug, lambda p: ("slug",), by_name)
+    # a second file with the same slug is the same provider twice: its other clashes would only be noise
+    by_slug: dict[str, _Parsed] = {}
+    for p in by_name:
+        by_slug.setdefault(p.spec.slug, p)
+    ordered = sorted(by_slug.values(), key=lambda p: p.file)
     unique("portal slug", lambda p: p.spec.portal.slug,
            lambda p: explicit_or(p, ("portal", "slug"), ("slug",)))
     unique("team name (Chatwoot lower-cases team names)", lambda p: p.spec.team.name.lower(),
@@ -322,7 +348,7 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
                 roles[agent.email] = (p, i, agent.role)
                 continue
             other, j, role = roles[agent.email]
-            if role != agent.role:
+            if role != agent.role and other is not p:  # same-file repeats: reported as duplicates
                 path = explicit_or(p, ("agents", i, "role"), ("agents", i, "email"))
                 problems.append(p.at(path, f"agent '{agent.email}' has role '{agent.role}' here but '{role}' in "
                                            f"{other.file}:{other.where(('agents', j))[0]} "

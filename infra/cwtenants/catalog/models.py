@@ -193,7 +193,7 @@ class AgentFile(_Strict):
 class ProviderFile(_Strict):
     """One marketplace provider (providers/<slug>.yaml)."""
 
-    model_config = ConfigDict(title="Provider", json_schema_extra={"additionalProperties": False})
+    model_config = ConfigDict(title="Provider")
 
     slug: Slug = Field(description="Immutable provider key; must equal the file name (<slug>.yaml). "
                                    "Lower-case letters, digits and single hyphens, 2-50 chars.")
