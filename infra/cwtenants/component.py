@@ -1,0 +1,43 @@
+"""One ComponentResource per provider: its inbox, team and portal, wired together.
+
+Logical names come from the provider slug (``<slug>``, ``<slug>-portal`` ...), so they are
+stable across renames of the display name. Ordering is explicit: the portal exists before the
+inbox that links to it.
+
+Offboarding (what removing the provider's file does) is enforced twice: through Pulumi's
+``retain_on_delete`` (the preview shows ``delete[retain]``) and in each provider's ``delete()``,
+which only deletes in Chatwoot when the state says ``offboarding: delete``.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from .catalog import ProviderSpec
+from .resources import inbox, portal, team
+
+TYPE = "cwtenants:index:Provider"
+
+
+class Provider(pulumi.ComponentResource):
+    def __init__(self, spec: ProviderSpec, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, spec.slug, {"slug": spec.slug}, opts)
+        keep = spec.offboarding != "delete"
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=keep)
+
+        # The portal must run delete() to archive, so it is retained only for "retain".
+        self.portal = portal.Portal(
+            f"{spec.slug}-portal",
+            portal.desired(spec),
+            pulumi.ResourceOptions(parent=self, retain_on_delete=spec.offboarding == "retain"),
+        )
+        self.team = team.Team(f"{spec.slug}-team", team.desired(spec), child)
+        self.inbox = inbox.Inbox(
+            f"{spec.slug}-inbox",
+            inbox.desired(spec, portal_id=self.portal.portal_id),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.portal])),
+        )
+        self.summary = pulumi.Output.all(
+            self.inbox.inbox_id, self.team.team_id, self.portal.portal_id, self.portal.slug
+        ).apply(lambda v: {"inbox_id": v[0], "team_id": v[1], "portal_id": v[2], "portal_slug": v[3]})
+        self.register_outputs({"summary": self.summary})

@@ -1,0 +1,219 @@
+"""The provider's Help Center portal (fact sheet §3.6, §6).
+
+Natural key: the slug, unique across the whole Chatwoot installation (not just the account).
+Chatwoot addresses portals by slug in every URL; the Pulumi id is the numeric portal id, so a
+slug change is an in-place update (PATCH /portals/<old slug> with the new slug).
+
+Normalisation (so that an up followed by a preview is empty):
+- ``color``: blank is returned as ``#1f93ff`` (≥ 4.12.0); compared lower-cased.
+- ``config.allowed_locales`` comes back as objects ``{code, articles_count, ...}``; we compare
+  the codes, default locale first, the rest sorted.
+- ``custom_domain``: "" → null; on create a URL is reduced to its host.
+- ``homepage_link``, ``header_text``, ``page_title``: "" → null.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from ..chatwoot import ChatwootClient
+from ..chatwoot.errors import NotFound, OutcomeUnknown, ServerError, Unprocessable
+from .base import Gone, KindProvider, ObjectKind, lists, say
+
+LIST = "portals"
+DEFAULT_COLOR = "#1f93ff"
+
+
+def desired(spec) -> dict[str, Any]:
+    p = spec.portal
+    return {
+        "provider_slug": spec.slug,
+        "offboarding": spec.offboarding,
+        "slug": p.slug,
+        "name": p.name,
+        "color": p.color,
+        "locales": list(p.locales),
+        "header_text": p.header_text,
+        "page_title": p.page_title,
+        "homepage_link": p.homepage_link,
+        "custom_domain": p.custom_domain,
+        "archived": False,
+    }
+
+
+def body(inputs: dict) -> dict:
+    locales = list(inputs.get("locales") or ["en"])
+    return {
+        "portal": {
+            "name": inputs["name"],
+            "slug": inputs["slug"],
+            "color": inputs.get("color") or DEFAULT_COLOR,
+            "header_text": inputs.get("header_text") or "",
+            "page_title": inputs.get("page_title") or "",
+            "homepage_link": inputs.get("homepage_link") or "",
+            # "" rather than null: Chatwoot < 4.14.0 answers 500 without it, and "" is stored as
+            # null so it never collides with another portal's domain (prior-art bug a).
+            "custom_domain": inputs.get("custom_domain") or "",
+            "archived": bool(inputs.get("archived", False)),
+            # Always the full config: ≤ 4.14.0 replaced it wholesale (§6).
+            "config": {"allowed_locales": locales, "default_locale": locales[0]},
+        }
+    }
+
+
+def _text(v: Any) -> str | None:
+    return v if v not in (None, "") else None
+
+
+def _domain(v: Any) -> str | None:
+    v = _text(v)
+    if v and "://" in v:
+        v = urlparse(v).hostname or v
+    return v.lower() if v else None
+
+
+def _locales(codes: list[str], default: str | None) -> list[str]:
+    codes = [c for c in codes if c]
+    default = default if default in codes else (codes[0] if codes else "en")
+    return [default] + sorted(set(codes) - {default})
+
+
+class PortalKind(ObjectKind):
+    name = "portal"
+    compared = ("slug", "name", "color", "locales", "header_text", "page_title", "homepage_link",
+                "custom_domain", "archived")
+    local = ("provider_slug", "offboarding")
+
+    def normalise_inputs(self, inputs: dict) -> dict:
+        locales = list(inputs.get("locales") or ["en"])
+        return {
+            "slug": inputs.get("slug"),
+            "name": inputs.get("name"),
+            "color": (inputs.get("color") or DEFAULT_COLOR).lower(),
+            "locales": _locales(locales, locales[0]),
+            "header_text": _text(inputs.get("header_text")),
+            "page_title": _text(inputs.get("page_title")),
+            "homepage_link": _text(inputs.get("homepage_link")),
+            "custom_domain": _domain(inputs.get("custom_domain")),
+            "archived": bool(inputs.get("archived", False)),
+        }
+
+    def normalise(self, live: dict) -> dict:
+        config = live.get("config") or {}
+        codes = [c.get("code") if isinstance(c, dict) else c for c in config.get("allowed_locales") or []]
+        default = config.get("default_locale") or (live.get("meta") or {}).get("default_locale")
+        return {
+            "slug": live.get("slug"),
+            "name": live.get("name"),
+            "color": (live.get("color") or DEFAULT_COLOR).lower(),
+            "locales": _locales(codes, default),
+            "header_text": _text(live.get("header_text")),
+            "page_title": _text(live.get("page_title")),
+            "homepage_link": _text(live.get("homepage_link")),
+            "custom_domain": _domain(live.get("custom_domain")),
+            "archived": bool(live.get("archived", False)),
+        }
+
+    def server_outputs(self, live: dict) -> dict:
+        return {"portal_id": live["id"]}
+
+    def _all(self, c: ChatwootClient, fresh: bool = False) -> list[dict]:
+        return lists.get(LIST, lambda: (c.get("/portals") or {}).get("payload") or [], fresh=fresh)
+
+    def find(self, c: ChatwootClient, slug: str, fresh: bool = False) -> dict | None:
+        return next((p for p in self._all(c, fresh) if p.get("slug") == slug), None)
+
+    def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
+        slug = inputs["slug"]
+        live = self.find(c, slug)
+        if live is None:
+            try:
+                live = c.post("/portals", body(inputs))
+            except (OutcomeUnknown, Unprocessable) as exc:
+                live = self.find(c, slug, fresh=True)
+                if live is None:
+                    if isinstance(exc, Unprocessable):
+                        if "slug" in (exc.attributes or []):
+                            raise RuntimeError(
+                                f"portal slug '{slug}' (provider {inputs.get('provider_slug')}) is already "
+                                "used by another account on this Chatwoot installation — portal slugs are "
+                                "unique installation-wide; choose another `portal.slug`"
+                            ) from None
+                        raise
+                    live = c.post("/portals", body(inputs))
+        else:
+            say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
+        lists.upsert(LIST, live)
+        if self.normalise(live) != self.normalise_inputs(inputs):
+            live = c.patch(f"/portals/{slug}", body(inputs))
+            lists.upsert(LIST, live)
+        return str(live["id"]), live
+
+    def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
+        # One list call serves every portal of the refresh; the list holds full portal objects.
+        for portal in self._all(c):
+            if str(portal.get("id")) == id_:
+                return portal
+        for portal in self._all(c, fresh=True):
+            if str(portal.get("id")) == id_:
+                return portal
+        raise Gone()
+
+    def _live_slug(self, c: ChatwootClient, id_: str, fallback: str) -> str:
+        for portal in self._all(c):
+            if str(portal.get("id")) == id_:
+                return portal["slug"]
+        return fallback
+
+    def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
+        # Address the portal by the slug it has now (the old one if the slug is changing).
+        current = self._live_slug(c, id_, olds.get("slug") or news["slug"])
+        try:
+            live = c.patch(f"/portals/{current}", body(news))
+        except (NotFound, ServerError) as exc:
+            if isinstance(exc, ServerError) and not exc.unknown_portal_candidate:
+                raise
+            raise RuntimeError(
+                f"portal '{current}' of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
+                "run `pulumi refresh` (or `pulumi up --refresh`) so it is created again"
+            ) from None
+        lists.upsert(LIST, live)
+        return live
+
+    def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
+        mode = props.get("offboarding")
+        slug = self._live_slug(c, id_, props.get("slug"))
+        who = f"portal '{slug}' of provider {props.get('provider_slug')}"
+        if mode == "archive":
+            try:
+                live = c.patch(f"/portals/{slug}", {"portal": {"archived": True}})
+                lists.upsert(LIST, live)
+                say(f"{who} archived in Chatwoot (offboarding: archive); its articles are kept")
+            except (NotFound, ServerError):
+                say(f"{who} is already gone from Chatwoot")
+            return
+        if mode != "delete":
+            say(f"{who} retained in Chatwoot (offboarding: {mode})")
+            return
+        try:
+            c.delete(f"/portals/{slug}")
+        except (NotFound, ServerError) as exc:
+            if isinstance(exc, ServerError) and not exc.unknown_portal_candidate:
+                raise
+        lists.drop(LIST, int(id_))
+
+
+class PortalProvider(KindProvider):
+    kind = PortalKind()
+
+
+class Portal(Resource, module="cwtenants", name="Portal"):
+    portal_id: pulumi.Output[int]
+    slug: pulumi.Output[str]
+
+    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(PortalProvider(), name, {"portal_id": None, **inputs}, opts)
