@@ -301,31 +301,24 @@ async def inboxes_show(request: Request):
     return ok(_render_inbox(emu, _get_inbox(emu, request, account), is_admin))
 
 
-async def inboxes_create(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, is_admin = emu.account_auth(request, write=True)
-    params, _ = await read_body(request)  # §2&3: inboxes read top-level keys; "inbox" root ignored
-    channel = params.get("channel")
-    if not isinstance(channel, dict):
-        raise server_error()  # §3.1 body without channel → 500
-    attrs = _inbox_attrs(emu, params)
+def build_inbox_doc(store: Store, account_id: int, attrs: dict, channel: dict) -> dict:
+    """A new inbox document with the §3.1/§6 defaults and generated channel values (not yet saved)."""
     ctype = channel.get("type")
     if ctype == "api":
         ch = permit(channel, API_CHANNEL_ATTRS)
         ch.update(channel_type="Channel::Api", identifier=new_token(), hmac_token=new_token(), secret=new_token())
-        ch.setdefault("hmac_mandatory", False)
-        ch["hmac_mandatory"] = as_bool(ch["hmac_mandatory"])
+        ch["hmac_mandatory"] = as_bool(ch.get("hmac_mandatory", False))
         ch.setdefault("webhook_url", None)
         ch.setdefault("additional_attributes", {})
     elif ctype == "web_widget":
         ch = permit(channel, WIDGET_CHANNEL_ATTRS)
         ch.update(channel_type="Channel::WebWidget", website_token=new_token(), hmac_token=new_token())
         ch["widget_color"] = ch.get("widget_color") or "#1f93ff"
-        ch.setdefault("hmac_mandatory", False)
+        ch["hmac_mandatory"] = as_bool(ch.get("hmac_mandatory", False))
     else:
         # Deviation: only api and web_widget channels are emulated; other types behave like unknown types.
         raise unprocessable([("channel", "Channel must exist")])
-    ch["id"] = emu.store.next_channel_id()
+    ch["id"] = store.next_channel_id()
     doc = {
         "name": None, "greeting_enabled": False, "greeting_message": None, "enable_email_collect": True,
         "csat_survey_enabled": False, "csat_config": {}, "enable_auto_assignment": True,
@@ -336,7 +329,19 @@ async def inboxes_create(request: Request):
     doc.update(attrs)  # §6: csat_config stored as sent on create
     doc["channel"] = ch
     doc["working_hours"] = views.default_working_hours()  # §6; working_hours in the body is ignored on create
-    doc["account_id"] = account["id"]
+    doc["account_id"] = account_id
+    return doc
+
+
+async def inboxes_create(request: Request):
+    emu: Emulator = request.app.state.emu
+    _, account, _, is_admin = emu.account_auth(request, write=True)
+    params, _ = await read_body(request)  # §2&3: inboxes read top-level keys; "inbox" root ignored
+    channel = params.get("channel")
+    if not isinstance(channel, dict):
+        raise server_error()  # §3.1 body without channel → 500
+    attrs = _inbox_attrs(emu, params)
+    doc = build_inbox_doc(emu.store, account["id"], attrs, channel)
     _validate_inbox(doc)
     doc = emu.store.insert("inboxes", doc, account_id=account["id"])
     return ok(_render_inbox(emu, doc, is_admin))
