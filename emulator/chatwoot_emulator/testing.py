@@ -6,7 +6,8 @@
         emu.stop(); emu.start()          # restart on the same port and state dir
 
 Keyword options map to ``serve`` flags: ``latency_ms=5`` → ``--latency-ms 5``.
-Server output goes to ``<state_dir>/emulator.log``.
+Server output goes to ``<state_dir>/emulator.log``.  After the readiness probe the fault streams are
+re-seeded with ``fault_seed`` and stats are reset, so tests see the sequence from request n = 0.
 """
 
 from __future__ import annotations
@@ -63,14 +64,29 @@ class EmulatorProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"emulator exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(self.url + "/api", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
+            if self._answers():
+                self._after_ready()
+                return self
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"emulator did not answer GET /api within {self.startup_timeout}s; see {self.log_path}")
+
+    def _answers(self) -> bool:
+        """Ready when GET /api gives any HTTP answer (it may be an injected 500 or a 429) or, if faults
+        drop it, when the control plane answers."""
+        for path in ("/api", "/__emulator__/faults"):
+            try:
+                httpx.get(self.url + path, timeout=1.0)
+                return True
+            except httpx.HTTPError:
+                continue
+        return False
+
+    def _after_ready(self) -> None:
+        """The readiness probe consumed fault draws: re-seed (sequence restarts at n = 0) and clear stats."""
+        seed = int(self.opts.get("fault_seed", 0))
+        self.control("POST", "faults", json={"seed": seed})
+        self.control("POST", "stats/reset")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
