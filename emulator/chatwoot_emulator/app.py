@@ -1242,11 +1242,14 @@ async def c_faults(request: Request):
         params, _ = await read_body(request)
         seed = params.pop("seed", None)
         try:
+            if params.get("unknown_portal_status", 500) not in (500, 404):
+                raise ValueError("unknown_portal_status must be 500 or 404")
+            seed = None if seed is None else int(seed)
             emu.config.update(params)
         except (ValueError, TypeError) as exc:
             raise ApiError(400, {"error": str(exc)})
         if seed is not None:
-            emu.engine.reseed(int(seed))
+            emu.engine.reseed(seed)
     return ok(config_dict(emu.config))
 
 
