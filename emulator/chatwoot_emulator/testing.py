@@ -52,8 +52,9 @@ class EmulatorProcess:
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "chatwoot_emulator", "serve", "--port", str(self.port),
-               "--state-dir", str(self.state_dir), "--log-level", "warning"]
-        for key, value in self.opts.items():
+               "--state-dir", str(self.state_dir)]
+        opts = {"log_level": "info", **self.opts}
+        for key, value in opts.items():
             cmd += [f"--{key.replace('_', '-')}", str(value)]
         return cmd
 
