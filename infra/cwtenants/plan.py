@@ -1,0 +1,297 @@
+"""Read-only comparison of the catalog with live Chatwoot (``cwtenants plan`` / ``cwtenants drift``).
+
+Independent of Pulumi state: it lists what Chatwoot has and matches it to the catalog by natural
+key — inbox name, lower-cased team name, portal slug, agent email.
+
+Cost: a constant number of HTTP calls whatever the number of providers — ``GET /inboxes``,
+``/teams``, ``/portals`` and ``/agents`` once each. Team and inbox *members* can only be read one
+object at a time (``GET /teams/<id>/team_members``, ``GET /inbox_members/<id>``), so comparing
+them is opt-in (``members=True``) and costs two more calls per provider.
+
+Desired and live values are compared in the same normal form the reconciler uses
+(``InboxKind``, ``TeamKind``, ``PortalKind`` and ``desired(spec)`` of ``cwtenants.resources``),
+so "in sync" here means "``pulumi up`` would change nothing".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from deepdiff import DeepDiff
+
+from .catalog import Catalog, ProviderSpec
+from .chatwoot import ChatwootClient
+from .resources import inbox as inbox_res
+from .resources import portal as portal_res
+from .resources import team as team_res
+
+INBOX, TEAM, PORTAL = inbox_res.InboxKind(), team_res.TeamKind(), portal_res.PortalKind()
+
+IN_SYNC, CREATE, UPDATE, AMBIGUOUS = "in-sync", "create", "update", "ambiguous"
+
+
+@dataclass
+class Change:
+    field: str
+    live: Any
+    desired: Any
+
+
+@dataclass
+class ObjectPlan:
+    kind: str  # inbox | team | portal | agent | team-members | inbox-members
+    key: str  # natural key: inbox name, team name, portal slug, agent email
+    status: str  # in-sync | create | update | ambiguous
+    changes: list[Change] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def drift(self) -> bool:
+        return self.status != IN_SYNC
+
+
+@dataclass
+class ProviderPlan:
+    slug: str
+    source: str
+    objects: list[ObjectPlan] = field(default_factory=list)
+
+    @property
+    def drift(self) -> bool:
+        return any(o.drift for o in self.objects)
+
+
+@dataclass
+class Unmanaged:
+    kind: str
+    key: str
+    id: Any
+
+
+@dataclass
+class Plan:
+    providers: list[ProviderPlan]
+    unmanaged: list[Unmanaged]
+    members_compared: bool
+    requests: int = 0
+
+    @property
+    def drift(self) -> bool:
+        return any(p.drift for p in self.providers)
+
+    def counts(self) -> dict[str, int]:
+        out = {IN_SYNC: 0, CREATE: 0, UPDATE: 0, AMBIGUOUS: 0}
+        for p in self.providers:
+            for o in p.objects:
+                out[o.status] += 1
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "drift": self.drift,
+            "counts": self.counts(),
+            "members_compared": self.members_compared,
+            "requests": self.requests,
+            "providers": [
+                {"slug": p.slug, "source": p.source, "drift": p.drift,
+                 "objects": [asdict(o) for o in p.objects]}
+                for p in self.providers
+            ],
+            "unmanaged": [asdict(u) for u in self.unmanaged],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison
+
+
+def changes(live: dict, desired: dict) -> list[Change]:
+    """Top-level keys whose values differ, found with deepdiff (order of lists matters)."""
+    diff = DeepDiff(live, desired, view="tree", ignore_order=False)
+    keys: list[str] = []
+    for items in diff.values():
+        for item in items:
+            path = item.path(output_format="list")
+            key = str(path[0]) if path else "<root>"
+            if key not in keys:
+                keys.append(key)
+    order = list(desired) + [k for k in live if k not in desired]
+    keys.sort(key=lambda k: order.index(k) if k in order else len(order))
+    return [Change(k, live.get(k), desired.get(k)) for k in keys]
+
+
+def _compare(kind: str, key: str, live: dict | None, want: dict, live_norm: Callable[[dict], dict]) -> ObjectPlan:
+    if live is None:
+        return ObjectPlan(kind, key, CREATE, [Change(k, None, v) for k, v in want.items()])
+    found = changes(live_norm(live), want)
+    return ObjectPlan(kind, key, UPDATE if found else IN_SYNC, found)
+
+
+def _agent_view(agent: dict, spec) -> dict:
+    view = {"name": agent.get("name"), "role": agent.get("role")}
+    if spec.availability is not None:
+        view["availability"] = agent.get("availability_status")
+    return view
+
+
+def _agent_want(spec) -> dict:
+    want = {"name": spec.name, "role": spec.role}
+    if spec.availability is not None:
+        want["availability"] = spec.availability
+    return want
+
+
+def _members(kind: str, key: str, live_emails: set[str], spec: ProviderSpec) -> ObjectPlan:
+    wanted = {a.email for a in spec.agents}
+    missing = sorted(wanted - live_emails)
+    extra = sorted(live_emails - wanted) if spec.membership == "authoritative" else []
+    out = []
+    if missing:
+        out.append(Change("add", None, missing))
+    if extra:
+        out.append(Change("remove", extra, None))
+    return ObjectPlan(kind, key, UPDATE if out else IN_SYNC, out,
+                      note=f"membership: {spec.membership}")
+
+
+class LiveIndex:
+    """The four lists, indexed by natural key."""
+
+    def __init__(self, inboxes: list[dict], teams: list[dict], portals: list[dict], agents: list[dict]):
+        self.inboxes: dict[str, list[dict]] = {}
+        for i in inboxes:
+            if i.get("channel_type") == inbox_res.API_CHANNEL:
+                self.inboxes.setdefault(i.get("name") or "", []).append(i)
+        self.other_inboxes = [i for i in inboxes if i.get("channel_type") != inbox_res.API_CHANNEL]
+        self.teams = {(t.get("name") or "").lower(): t for t in teams}
+        self.portals = {p.get("slug"): p for p in portals}
+        self.agents = {(a.get("email") or "").lower(): a for a in agents}
+
+    @classmethod
+    def fetch(cls, c: ChatwootClient, progress: Callable[[str], None] = lambda _m: None) -> "LiveIndex":
+        progress("listing inboxes")
+        inboxes = (c.get("/inboxes") or {}).get("payload") or []
+        progress("listing teams")
+        teams = c.get("/teams") or []
+        progress("listing portals")
+        portals = (c.get("/portals") or {}).get("payload") or []
+        progress("listing agents")
+        agents = c.get("/agents") or []
+        return cls(inboxes, teams, portals, agents)
+
+
+def plan_provider(spec: ProviderSpec, live: LiveIndex) -> ProviderPlan:
+    pp = ProviderPlan(spec.slug, spec.source)
+
+    want = PORTAL.normalise_inputs(portal_res.desired(spec))
+    pp.objects.append(_compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
+                               PORTAL.normalise))
+
+    want = TEAM.normalise_inputs(team_res.desired(spec))
+    pp.objects.append(_compare("team", want["name"], live.teams.get(want["name"]), want, TEAM.normalise))
+
+    want = INBOX.normalise_inputs(inbox_res.desired(spec))
+    matches = live.inboxes.get(spec.inbox.name, [])
+    if len(matches) > 1:
+        ids = ", ".join(str(i.get("id")) for i in matches)
+        pp.objects.append(ObjectPlan("inbox", spec.inbox.name, AMBIGUOUS,
+                                     note=f"{len(matches)} API inboxes have this name (ids {ids}); "
+                                          "rename or delete the extra ones in Chatwoot"))
+    else:
+        pp.objects.append(_compare("inbox", spec.inbox.name, matches[0] if matches else None, want,
+                                   INBOX.normalise))
+
+    for a in spec.agents:
+        pp.objects.append(_compare("agent", a.email, live.agents.get(a.email), _agent_want(a),
+                                   lambda agent, a=a: _agent_view(agent, a)))
+    return pp
+
+
+def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
+                 progress: Callable[[str], None] = lambda _m: None) -> Plan:
+    """Compare every provider of ``catalog`` with Chatwoot (read-only)."""
+    before = c.stats_snapshot()["total"]
+    live = LiveIndex.fetch(c, progress)
+    providers = []
+    for n, spec in enumerate(catalog.providers, 1):
+        pp = plan_provider(spec, live)
+        if members:
+            progress(f"members {n}/{len(catalog.providers)}: {spec.slug}")
+            team = live.teams.get(spec.team.name.lower())
+            if team is not None:
+                emails = {(m.get("email") or "").lower() for m in c.get(f"/teams/{team['id']}/team_members") or []}
+                pp.objects.append(_members("team-members", spec.team.name.lower(), emails, spec))
+            matches = live.inboxes.get(spec.inbox.name, [])
+            if len(matches) == 1:
+                body = c.get(f"/inbox_members/{matches[0]['id']}") or {}
+                emails = {(m.get("email") or "").lower() for m in body.get("payload") or []}
+                pp.objects.append(_members("inbox-members", spec.inbox.name, emails, spec))
+        providers.append(pp)
+
+    managed_inboxes = {p.inbox.name for p in catalog.providers}
+    managed_teams = {p.team.name.lower() for p in catalog.providers}
+    managed_portals = {p.portal.slug for p in catalog.providers}
+    unmanaged = [Unmanaged("inbox", name, i.get("id"))
+                 for name, items in sorted(live.inboxes.items()) if name not in managed_inboxes for i in items]
+    unmanaged += [Unmanaged("team", name, t.get("id"))
+                  for name, t in sorted(live.teams.items()) if name not in managed_teams]
+    unmanaged += [Unmanaged("portal", slug, p.get("id"))
+                  for slug, p in sorted(live.portals.items(), key=lambda kv: kv[0] or "")
+                  if slug not in managed_portals]
+    return Plan(providers, unmanaged, members, requests=c.stats_snapshot()["total"] - before)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text rendering
+
+SYMBOL = {IN_SYNC: "=", CREATE: "+", UPDATE: "~", AMBIGUOUS: "!"}
+VERB = {IN_SYNC: "in sync", CREATE: "would be created", UPDATE: "would be updated",
+        AMBIGUOUS: "cannot be matched"}
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "(none)"
+    if isinstance(v, str):
+        return repr(v) if len(v) <= 80 else repr(v[:77] + "...")
+    return repr(v) if not isinstance(v, list) else "[" + ", ".join(_value(x) for x in v) + "]"
+
+
+def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str], str] = lambda s, _c: s) -> str:
+    """Readable per-provider, per-object report. ``style(text, colour)`` adds colour (or not)."""
+    colour = {IN_SYNC: "green", CREATE: "green", UPDATE: "yellow", AMBIGUOUS: "red"}
+    lines: list[str] = []
+    for p in plan.providers:
+        head = "drift" if p.drift else "in sync"
+        lines.append(style(f"provider {p.slug}", "bold") + f" ({p.source}): {head}")
+        for o in p.objects:
+            if not o.drift and not verbose:
+                continue
+            label = f"  {SYMBOL[o.status]} {o.kind} {o.key!r} {VERB[o.status]}"
+            if o.note:
+                label += f" ({o.note})"
+            lines.append(style(label, colour[o.status]))
+            if o.status == CREATE:
+                continue
+            for ch in o.changes:
+                if o.kind.endswith("-members"):
+                    val = ch.desired if ch.field == "add" else ch.live
+                    lines.append(f"      {ch.field}: {', '.join(val)}")
+                else:
+                    lines.append(f"      {ch.field}: {_value(ch.live)} -> {_value(ch.desired)}  (live -> catalog)")
+    if plan.unmanaged:
+        lines.append("")
+        lines.append(style("unmanaged (in Chatwoot, in no provider file; informational — "
+                           "`cwtenants adopt` writes provider files for them):", "bold"))
+        for u in plan.unmanaged:
+            lines.append(f"  ? {u.kind} {u.key!r} (id {u.id})")
+    c = plan.counts()
+    lines.append("")
+    lines.append(f"{len(plan.providers)} providers: {c[IN_SYNC]} objects in sync, {c[CREATE]} to create, "
+                 f"{c[UPDATE]} to update" + (f", {c[AMBIGUOUS]} ambiguous" if c[AMBIGUOUS] else "")
+                 + f"; {len(plan.unmanaged)} unmanaged; {plan.requests} API requests.")
+    if not plan.members_compared:
+        lines.append("Team and inbox members were not compared (use --members; one extra request per team "
+                     "and inbox).")
+    return "\n".join(lines) + "\n"
