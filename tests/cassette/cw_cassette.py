@@ -48,7 +48,7 @@ SAFE_EMAIL_DOMAIN = "example.invalid"
 TOKEN_RE = re.compile(r"(?<![A-Za-z0-9_-])[1-9A-HJ-NP-Za-km-z]{24}(?![A-Za-z0-9_-])")
 URL_RE = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::\d+)?")
 SECRET_FIELD_RE = re.compile(
-    r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"\s*:\s*("(?:[^"\\]|\\.)*"|\{[^{}]*\}|[^,}\]\s]+)'
+    r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"\s*:\s*("(?:[^"\\]|\\.)*"|\{[^{}]*\}|\[[^\]]*\]|[^,}\]\s]+)'
 )
 
 
@@ -252,7 +252,7 @@ def find_secrets(text: str, extra: Iterable[str] = ()) -> list[str]:
             found.append(f"token-like string {tok[:4]}…")
     for m in SECRET_FIELD_RE.finditer(text):
         field, raw = m.group(1), m.group(2).strip()
-        value = raw.strip('"')
+        value = raw.strip("[]").strip('"') if raw.startswith("[") else raw.strip('"')
         if value not in (REDACTED, "", "null", "None", "{}"):
             found.append(f"unscrubbed {field}: {value[:4]}…")
     for m in re.finditer(r"(?im)^\s*(api_access_token|api-access-token|authorization):\s*\n\s*-\s*(\S+)", text):

@@ -1,0 +1,51 @@
+"""Every cassette says which server produced it: the first interaction is the `GET /api` version
+probe, and cassettes/PROVENANCE.json names the server kind, version and account."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+import cw_cassette as cwc
+
+ROOT = cwc.cassette_root()
+CASSETTES = sorted(ROOT.glob("*/*.yaml"))
+PROVENANCE = cwc.load_provenance(ROOT)
+
+
+def key(path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def test_provenance_lists_exactly_the_cassettes():
+    assert CASSETTES
+    assert sorted(PROVENANCE["cassettes"]) == sorted(key(p) for p in CASSETTES)
+    assert PROVENANCE["servers"] == sorted({e["server"] for e in PROVENANCE["cassettes"].values()})
+
+
+@pytest.mark.parametrize("path", CASSETTES, ids=key)
+def test_cassette_names_its_server(path):
+    interactions = yaml.safe_load(path.read_text())["interactions"]
+    first = interactions[0]
+    assert first["request"]["method"] == "GET" and first["request"]["uri"] == cwc.FAKE_URL + "/api", \
+        f"{key(path)}: the first interaction must be the GET /api version probe"
+    probe = json.loads(first["response"]["body"]["string"])
+    entry = PROVENANCE["cassettes"][key(path)]
+    assert probe["version"] and entry["version"] == probe["version"]
+    assert entry["server"] in ("emulator", "chatwoot")
+    assert entry["server"] == cwc.server_kind(probe)
+    assert isinstance(entry["account_id"], int)
+    # every recorded request went to the recorded account
+    for it in interactions[1:]:
+        uri = it["request"]["uri"]
+        assert uri.startswith(f"{cwc.FAKE_URL}/api/v1/accounts/{entry['account_id']}/") or \
+            uri.startswith(f"{cwc.FAKE_URL}/platform/api/v1/"), uri
+
+
+def test_committed_cassettes_say_emulator():
+    """The cassettes in this repository were recorded against chatwoot_emulator, not a real
+    Chatwoot; re-recording against a real one must change this test together with the cassettes."""
+    kinds = {e["server"] for e in PROVENANCE["cassettes"].values()}
+    assert kinds == {"emulator"}, f"servers in PROVENANCE.json: {kinds}"
