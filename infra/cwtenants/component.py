@@ -7,6 +7,10 @@ inbox that links to it.
 Offboarding (what removing the provider's file does) is enforced twice: through Pulumi's
 ``retain_on_delete`` (the preview shows ``delete[retain]``) and in each provider's ``delete()``,
 which only deletes in Chatwoot when the state says ``offboarding: delete``.
+
+Agents are declared once per email at program level (one account user shared by every provider
+that lists them) and passed in; the team and inbox memberships are children of the component
+and depend on the team/inbox and on those agents.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from __future__ import annotations
 import pulumi
 
 from .catalog import ProviderSpec
-from .resources import inbox, portal, team
+from .resources import inbox, members, portal, team
+from .resources.agent import Agent
 
 TYPE = "cwtenants:index:Provider"
 
 
 class Provider(pulumi.ComponentResource):
-    def __init__(self, spec: ProviderSpec, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, spec: ProviderSpec, agents: dict[str, Agent] | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, spec.slug, {"slug": spec.slug}, opts)
         keep = spec.offboarding != "delete"
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=keep)
@@ -36,6 +42,19 @@ class Provider(pulumi.ComponentResource):
             f"{spec.slug}-inbox",
             inbox.desired(spec, portal_id=self.portal.portal_id),
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.portal])),
+        )
+        # Membership: the declared agents' emails plus an email → user id map (resolved at apply).
+        mine = [agents[a.email.lower()] for a in spec.agents] if agents else []
+        user_ids = {a.email.lower(): agents[a.email.lower()].user_id for a in spec.agents} if agents else {}
+        self.team_members = members.TeamMembers(
+            f"{spec.slug}-team-members",
+            members.desired(spec, self.team.team_id, user_ids),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.team, *mine])),
+        )
+        self.inbox_members = members.InboxMembers(
+            f"{spec.slug}-inbox-members",
+            members.desired(spec, self.inbox.inbox_id, user_ids),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.inbox, *mine])),
         )
         self.summary = pulumi.Output.all(
             self.inbox.inbox_id, self.team.team_id, self.portal.portal_id, self.portal.slug

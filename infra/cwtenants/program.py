@@ -9,6 +9,7 @@ import pulumi
 
 from .catalog import CatalogError, load_catalog
 from .component import Provider
+from .resources import agent
 
 
 def providers_dir() -> Path:
@@ -27,9 +28,40 @@ def main() -> None:
         lines = "\n".join(str(p) for p in err.problems)
         pulumi.log.error(f"the provider catalog in {folder} is invalid:\n{lines}")
         raise pulumi.RunError(f"{len(err.problems)} problem(s) in the provider catalog") from None
+    agents = declare_agents(catalog.providers)
     summaries = {}
     for spec in catalog.providers:
-        summaries[spec.slug] = Provider(spec).summary
+        summaries[spec.slug] = Provider(spec, agents).summary
     pulumi.export("providers", summaries)
     url = os.environ.get("CHATWOOT_URL") or pulumi.Config("cwtenants").get("url") or ""
     pulumi.export("chatwoot_url", url.rstrip("/"))
+
+
+def merge_agents(providers) -> dict[str, tuple]:
+    """email → (AgentSpec, [slugs]) across providers. The catalog guarantees the same role and
+    name everywhere; availability is taken from whichever provider manages it."""
+    merged: dict[str, tuple] = {}
+    for spec in providers:
+        for a in spec.agents:
+            email = a.email.lower()
+            if email not in merged:
+                merged[email] = (a, [spec.slug])
+                continue
+            first, slugs = merged[email]
+            if first.availability is None and a.availability is not None:
+                first = a
+            merged[email] = (first, slugs + [spec.slug])
+    return merged
+
+
+def declare_agents(providers) -> dict[str, agent.Agent]:
+    """One account-user resource per unique email (logical name ``agent-<email>``)."""
+    out: dict[str, agent.Agent] = {}
+    names: dict[str, str] = {}
+    for email, (spec, slugs) in sorted(merge_agents(providers).items()):
+        name = agent.logical_name(email)
+        if name in names:
+            raise pulumi.RunError(f"agents {names[name]} and {email} map to the same resource name {name}")
+        names[name] = email
+        out[email] = agent.Agent(name, agent.desired(spec, slugs))
+    return out

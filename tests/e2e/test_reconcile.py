@@ -13,8 +13,9 @@ def _names(resp):
 
 def test_up_creates_one_of_each_then_second_up_makes_no_write(deployment):
     summary = deployment.up()
-    # 3 providers × (component + inbox + team + portal) + the stack
-    assert summary["resourceChanges"] == {"create": 13}
+    # 3 providers × (component + inbox + team + portal + team members + inbox members)
+    # + 4 unique agents (issue #6) + the stack
+    assert summary["resourceChanges"] == {"create": 23}
     assert _names(deployment.api("GET", "/inboxes")) == [
         "Greenleaf Hosting Support", "Harbor VPS Support", "Nimbus Cloud Support"]
     assert _names(deployment.api("GET", "/teams")) == [
@@ -24,7 +25,7 @@ def test_up_creates_one_of_each_then_second_up_makes_no_write(deployment):
 
     deployment.reset_stats()
     summary = deployment.up()
-    assert summary["resourceChanges"] == {"same": 13}
+    assert summary["resourceChanges"] == {"same": 23}
     assert deployment.stats()["total"] == 0, deployment.stats()  # not even a read
     deployment.run("preview", "--expect-no-changes")
     assert deployment.writes() == 0
@@ -41,7 +42,7 @@ def test_one_field_change_is_one_update(deployment):
     assert {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)} == {"timezone"}
 
     deployment.reset_stats()
-    assert deployment.up()["resourceChanges"] == {"same": 12, "update": 1}
+    assert deployment.up()["resourceChanges"] == {"same": 22, "update": 1}
     assert deployment.stats()["by_method"] == {"PATCH": 1}
     inbox = [i for i in deployment.api("GET", "/inboxes").json()["payload"] if i["name"] == "Nimbus Cloud Support"][0]
     assert inbox["timezone"] == "Asia/Tokyo"

@@ -1,0 +1,252 @@
+"""An account user (agent) declared by one or more providers (fact sheet §3.5, §3.8).
+
+One resource per unique email in the whole catalog (declared at program level, not under a
+provider), so the same person in two providers is ONE account user.
+
+Natural key: the email, lower-cased (Chatwoot lower-cases it, §6). Pulumi id: the user id.
+
+Inputs: ``email``, ``name``, ``role``, ``availability`` (None = not managed), and ``providers``
+(the slugs declaring the person; informative, not compared).
+Outputs also keep where the account user came from, recorded once at create time and carried
+over by read/update:
+- ``adopted``: the email was already an account user when the reconciler first saw it;
+- ``role_before``: its role at that moment.
+
+Create: an existing account user with that email is adopted (and patched to the declared name,
+role, availability). Otherwise, with a Platform token configured, the user is found-or-created
+through the Platform API with a random strong password (confirmed, no e-mail) and added to the
+account with ``account_users`` (an upsert); without one, ``POST /agents`` (Chatwoot sends a
+confirmation e-mail to new users).
+
+Delete (no provider declares the email any more) removes the account membership
+(``DELETE /agents/<id>``), except — never lock the operator out — when the person
+- was already an administrator before the catalog adopted them,
+- is the user whose API token the reconciler runs with, or
+- is the account's last administrator.
+Those are kept and a line says so. A role change that would demote the token's own user is
+refused for the same reason.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import ReadResult, Resource, UpdateResult
+
+from ..chatwoot import ChatwootClient
+from ..chatwoot.errors import NotFound, OutcomeUnknown, Unprocessable
+from .base import Gone, KindProvider, ObjectKind, client, lists, say
+
+LIST = "agents"
+ADMIN = "administrator"
+ORIGIN_KEYS = ("adopted", "role_before")
+
+
+def logical_name(email: str) -> str:
+    """``agent-<email>`` with ``@`` → ``-at-`` and ``.`` → ``-`` (stable: the email is the key)."""
+    return "agent-" + email.lower().replace("@", "-at-").replace(".", "-")
+
+
+def desired(agent, providers: list[str] | None = None) -> dict[str, Any]:
+    """AgentSpec (merged across providers) → resource inputs."""
+    return {
+        "email": agent.email.lower(),
+        "name": agent.name,
+        "role": agent.role,
+        "availability": agent.availability,
+        "providers": sorted(providers or []),
+    }
+
+
+def body(inputs: dict, create: bool) -> dict:
+    """Resource inputs → API body (root key ``agent``). Availability only when managed."""
+    b: dict[str, Any] = {"name": inputs["name"], "role": inputs.get("role") or "agent"}
+    if inputs.get("availability"):
+        b["availability"] = inputs["availability"]
+    if create:
+        b["email"] = inputs["email"]
+    return {"agent": b}
+
+
+def strong_password(length: int = 24) -> str:
+    """Random password meeting Chatwoot's complexity rule (upper, lower, digit, special). Never stored."""
+    pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits, "!@#$%^&*()_+-=[]{}|"]
+    chars = [secrets.choice(p) for p in pools]
+    chars += [secrets.choice("".join(pools)) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+class AgentKind(ObjectKind):
+    name = "agent"
+    compared = ("email", "name", "role", "availability")
+    replaces = ("email",)
+
+    def normalise_inputs(self, inputs: dict) -> dict:
+        return {
+            "email": (inputs.get("email") or "").lower(),
+            "name": inputs.get("name"),
+            "role": inputs.get("role") or "agent",
+            "availability": inputs.get("availability") or None,
+        }
+
+    def normalise(self, live: dict, manage_availability: bool = True) -> dict:
+        """Agent JSON → compared keys. Unmanaged availability (declared None) stays None."""
+        return {
+            "email": (live.get("email") or "").lower(),
+            "name": live.get("name"),
+            "role": live.get("role") or "agent",
+            "availability": (live.get("availability_status") or None) if manage_availability else None,
+        }
+
+    def matches(self, live: dict, inputs: dict) -> bool:
+        wanted = self.normalise_inputs(inputs)
+        return self.normalise(live, bool(wanted["availability"])) == wanted
+
+    def server_outputs(self, live: dict) -> dict:
+        return {"user_id": live["id"], "confirmed": live.get("confirmed")}
+
+    # ---------------------------------------------------------------- lookups
+    def _all(self, c: ChatwootClient, fresh: bool = False) -> list[dict]:
+        return lists.get(LIST, lambda: c.get("/agents") or [], fresh=fresh)
+
+    def find(self, c: ChatwootClient, email: str, fresh: bool = False) -> dict | None:
+        key = email.lower()
+        for a in self._all(c, fresh):
+            if (a.get("email") or "").lower() == key:
+                return a
+        return None
+
+    def operator_id(self, c: ChatwootClient) -> int | None:
+        """The user id that owns the API token (GET /api/v1/profile)."""
+        try:
+            return (c.request("GET", "/api/v1/profile", token=c.settings.api_token) or {}).get("id")
+        except Exception:  # noqa: BLE001 - a guard, not a requirement: fall back to the other rules
+            return None
+
+    # ---------------------------------------------------------------- CRUD
+    def _post_agent(self, c: ChatwootClient, inputs: dict) -> dict:
+        try:
+            return c.post("/agents", body(inputs, create=True))
+        except (OutcomeUnknown, Unprocessable) as exc:
+            # committed but the answer was lost, or "User has already been taken" (a concurrent run)
+            live = self.find(c, inputs["email"], fresh=True)
+            if live is not None:
+                return live
+            if isinstance(exc, Unprocessable):
+                raise
+            return c.post("/agents", body(inputs, create=True))
+
+    def _platform_create(self, c: ChatwootClient, inputs: dict) -> dict:
+        # find-or-create (an existing user with this email is returned, its name/password ignored)
+        user = c.platform_post("/users", {"name": inputs["name"], "email": inputs["email"],
+                                          "password": strong_password()})
+        # upsert: safe to repeat after a lost response
+        c.platform_post(f"/accounts/{c.settings.account_id}/account_users",
+                        {"user_id": int(user["id"]), "role": inputs.get("role") or "agent"})
+        live = self.find(c, inputs["email"], fresh=True)
+        if live is None:
+            raise RuntimeError(f"agent {inputs['email']}: created through the Platform API but not listed by GET /agents")
+        return live
+
+    def create_with_origin(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict, dict]:
+        live = self.find(c, inputs["email"])
+        if live is not None:
+            origin = {"adopted": True, "role_before": live.get("role")}
+            say(f"agent {inputs['email']} (user {live['id']}, {live.get('role')}) is already an account user: adopting it")
+        else:
+            origin = {"adopted": False, "role_before": None}
+            if c.settings.platform_token:
+                live = self._platform_create(c, inputs)
+            else:
+                live = self._post_agent(c, inputs)
+        lists.upsert(LIST, live)
+        if not self.matches(live, inputs):
+            live = self.update(c, str(live["id"]), {}, inputs, current=live)
+        return str(live["id"]), live, origin
+
+    def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
+        for a in self._all(c):
+            if str(a.get("id")) == id_:
+                return a
+        raise Gone()
+
+    def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict, current: dict | None = None) -> dict:
+        role = news.get("role") or "agent"
+        was_admin = (current or {}).get("role", olds.get("role")) == ADMIN
+        if role != ADMIN and was_admin and self.operator_id(c) == int(id_):
+            raise RuntimeError(
+                f"agent {news['email']} is the user whose API token the reconciler uses; declaring them "
+                f"'{role}' would remove the operator's administrator rights. Declare them 'administrator'."
+            )
+        try:
+            live = c.patch(f"/agents/{id_}", body(news, create=False))
+        except NotFound:
+            raise RuntimeError(
+                f"agent {news['email']} (user {id_}) is no longer an account user; run `pulumi refresh` "
+                "(or `pulumi up --refresh`) so it is added again"
+            ) from None
+        lists.upsert(LIST, live)
+        return live
+
+    def keep_reason(self, c: ChatwootClient, id_: str, props: dict) -> str | None:
+        """Why the account membership must not be removed (None: it may be)."""
+        if props.get("adopted") and props.get("role_before") == ADMIN:
+            return "was an administrator before the catalog declared them"
+        if self.operator_id(c) == int(id_):
+            return "owns the API token the reconciler uses"
+        admins = [a for a in self._all(c, fresh=True) if a.get("role") == ADMIN]
+        if [str(a.get("id")) for a in admins] == [id_]:
+            return "is the account's last administrator"
+        return None
+
+    def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
+        who = f"agent {props.get('email')} (user {id_})"
+        reason = self.keep_reason(c, id_, props)
+        if reason:
+            say(f"{who} is no longer declared by any provider but stays an account user: {reason}")
+            return
+        try:
+            c.delete(f"/agents/{id_}")
+        except NotFound:
+            pass
+        lists.drop(LIST, int(id_))
+
+
+def origin_of(props: dict) -> dict:
+    return {k: props.get(k) for k in ORIGIN_KEYS}
+
+
+class AgentProvider(KindProvider):
+    kind = AgentKind()
+
+    def create(self, props: dict):
+        from pulumi.dynamic import CreateResult
+
+        id_, live, origin = self.kind.create_with_origin(client(), props)
+        return CreateResult(id_, {**self._outs(props, live), **origin})
+
+    def read(self, id_: str, props: dict) -> ReadResult:
+        try:
+            live = self.kind.read(client(), id_, props)
+        except Gone:
+            return ReadResult("", {})
+        state = {"providers": props.get("providers") or []}
+        state.update(self.kind.normalise(live, manage_availability=bool(props.get("availability"))))
+        return ReadResult(id_, {**state, **self.kind.server_outputs(live), **origin_of(props)}, state)
+
+    def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        live = self.kind.update(client(), id_, olds, news)
+        return UpdateResult({**self._outs(news, live), **origin_of(olds)})
+
+
+class Agent(Resource, module="cwtenants", name="Agent"):
+    user_id: pulumi.Output[int]
+    email: pulumi.Output[str]
+
+    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
+        outs = {"user_id": None, "confirmed": None, "adopted": None, "role_before": None}
+        super().__init__(AgentProvider(), name, {**outs, **inputs}, opts)

@@ -1,0 +1,210 @@
+"""Who is in the provider's team and inbox (fact sheet §3.4 team members, §3.2 inbox members).
+
+Two resource types, one of each per provider: ``TeamMembers`` and ``InboxMembers``.
+Pulumi id: the team / inbox id.
+
+Inputs:
+- ``members``: the declared agents' emails, sorted — the only compared key, so the preview
+  names who joins and who leaves;
+- ``user_ids``: email → Chatwoot user id (from the Agent resources; shown in the diff by email);
+- ``target_id``: the team / inbox id (an output of that resource; not compared);
+- ``membership`` (authoritative | additive), ``provider_slug``, ``offboarding``: local.
+
+Modes:
+- authoritative: the members ARE the declared list. Read (refresh) reports every live member,
+  so someone added by hand shows up as a change; create/update send one PATCH (replace-set)
+  with the declared ids as JSON integers (a string id never matches in Chatwoot and would
+  empty the team, §3.4). An empty list empties the team: that is what "authoritative" means.
+- additive: declared people are ensured, others left alone. Read reports only the declared
+  people who are present; update POSTs the newcomers and DELETEs only people this resource
+  declared before and no longer declares.
+
+Delete (the provider's file is removed) changes nothing: the team and inbox follow the
+provider's offboarding, and people no longer declared anywhere lose their account membership
+through the Agent resource (which takes them out of every team and inbox).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import ReadResult, Resource, UpdateResult
+
+from ..chatwoot import ChatwootClient
+from ..chatwoot.errors import NotFound
+from .base import Gone, KindProvider, ObjectKind, client, say
+
+AUTHORITATIVE = "authoritative"
+
+
+def desired(spec, target_id: Any, user_ids: Any) -> dict[str, Any]:
+    """ProviderSpec + the team/inbox id + {email: user id Output} → resource inputs."""
+    return {
+        "provider_slug": spec.slug,
+        "offboarding": spec.offboarding,
+        "membership": spec.membership,
+        "target_id": target_id,
+        "members": sorted({a.email.lower() for a in spec.agents}),
+        "user_ids": user_ids,
+    }
+
+
+def ids_for(emails, user_ids: dict) -> list[int]:
+    """Emails → JSON integer user ids (sorted). A missing id is a bug upstream: fail loudly."""
+    missing = [e for e in emails if user_ids.get(e) in (None, "")]
+    if missing:
+        raise RuntimeError(f"no Chatwoot user id known for {', '.join(missing)}")
+    return sorted(int(user_ids[e]) for e in emails)
+
+
+def observe(live: list[dict], props: dict) -> dict:
+    """Live members (agent JSON) → ``members`` / ``user_ids`` as the resource state sees them.
+
+    authoritative: everyone; additive: only the people this resource declares.
+    """
+    by_email = {(a.get("email") or "").lower(): int(a["id"]) for a in live}
+    if (props.get("membership") or AUTHORITATIVE) != AUTHORITATIVE:
+        declared = set(props.get("members") or [])
+        by_email = {e: i for e, i in by_email.items() if e in declared}
+    return {"members": sorted(by_email), "user_ids": dict(sorted(by_email.items()))}
+
+
+def plan(olds: dict, news: dict) -> tuple[str, list[str], list[str]]:
+    """What an update does: ("patch", keep, []) or ("add/remove", to_add, to_remove) in additive mode."""
+    want = sorted(set(news.get("members") or []))
+    if (news.get("membership") or AUTHORITATIVE) == AUTHORITATIVE:
+        return "patch", want, []
+    have = set(olds.get("members") or [])
+    return "add/remove", sorted(set(want) - have), sorted(have - set(want))
+
+
+def _call(c: ChatwootClient, method: str, path: str, json: dict) -> Any:
+    """POST adds, PATCH replaces the set, DELETE removes (§3.2, §3.4); ids are JSON integers."""
+    if any(type(i) is not int for i in json["user_ids"]):
+        raise TypeError(f"{method} {path}: user ids must be JSON integers, got {json['user_ids']!r}")
+    return {"POST": c.post, "PATCH": c.patch, "DELETE": c.delete}[method](path, json)
+
+
+class MembersKind(ObjectKind):
+    """Shared by team and inbox; subclasses say how to list / patch / post / delete."""
+
+    what: str = ""
+    compared = ("members",)
+    local = ("provider_slug", "membership", "offboarding")
+
+    def normalise_inputs(self, inputs: dict) -> dict:
+        return {"members": sorted({(e or "").lower() for e in inputs.get("members") or []})}
+
+    def normalise(self, live: Any) -> dict:
+        return {"members": sorted((a.get("email") or "").lower() for a in live)}
+
+    # per target
+    def list(self, c: ChatwootClient, target: int) -> list[dict]:
+        raise NotImplementedError
+
+    def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
+        raise NotImplementedError
+
+    def apply(self, c: ChatwootClient, target: int, olds: dict, news: dict) -> None:
+        op, add, remove = plan(olds, news)
+        ids = news.get("user_ids") or {}
+        who = f"{self.what} {target} of provider {news.get('provider_slug')}"
+        if op == "patch":
+            self.send(c, "PATCH", target, ids_for(add, ids))
+            return
+        if add:
+            self.send(c, "POST", target, ids_for(add, ids))
+        if remove:
+            gone = {**(olds.get("user_ids") or {}), **ids}
+            known = [e for e in remove if gone.get(e) not in (None, "")]
+            if known:
+                self.send(c, "DELETE", target, ids_for(known, gone))
+        if add or remove:
+            say(f"{who}: added {', '.join(add) or 'nobody'}; removed {', '.join(remove) or 'nobody'} (additive)")
+
+    def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
+        target = int(inputs["target_id"])
+        current = observe(self.list(c, target), inputs)
+        if self.normalise_inputs(current) != self.normalise_inputs(inputs):
+            self.apply(c, target, current, inputs)
+        return str(target), {}
+
+    def read(self, c: ChatwootClient, id_: str, props: dict) -> list[dict]:
+        try:
+            return self.list(c, int(id_))
+        except NotFound:
+            raise Gone() from None
+
+    def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
+        try:
+            self.apply(c, int(news.get("target_id") or id_), olds, news)
+        except NotFound:
+            raise RuntimeError(
+                f"{self.what} {id_} of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
+                "run `pulumi refresh` (or `pulumi up --refresh`)"
+            ) from None
+        return {}
+
+    def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
+        say(f"{self.what} {id_} of provider {props.get('provider_slug')}: members left as they are "
+            f"(the {self.what} follows offboarding: {props.get('offboarding')})")
+
+
+class TeamMembersKind(MembersKind):
+    name = "team_members"
+    what = "team"
+
+    def list(self, c: ChatwootClient, target: int) -> list[dict]:
+        return c.get(f"/teams/{target}/team_members") or []
+
+    def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
+        return _call(c, method, f"/teams/{target}/team_members", {"user_ids": ids})
+
+
+class InboxMembersKind(MembersKind):
+    name = "inbox_members"
+    what = "inbox"
+
+    def list(self, c: ChatwootClient, target: int) -> list[dict]:
+        return (c.get(f"/inbox_members/{target}") or {}).get("payload") or []
+
+    def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
+        return _call(c, method, "/inbox_members", {"inbox_id": int(target), "user_ids": ids})
+
+
+class _MembersProvider(KindProvider):
+    def read(self, id_: str, props: dict) -> ReadResult:
+        try:
+            live = self.kind.read(client(), id_, props)
+        except Gone:
+            return ReadResult("", {})
+        state = {k: props.get(k) for k in (*self.kind.local, "target_id") if k in props}
+        state.update(observe(live, props))
+        return ReadResult(id_, dict(state), state)
+
+    def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        self.kind.update(client(), id_, olds, news)
+        return UpdateResult({k: v for k, v in news.items() if not k.startswith("__")})
+
+
+class TeamMembersProvider(_MembersProvider):
+    kind = TeamMembersKind()
+
+
+class InboxMembersProvider(_MembersProvider):
+    kind = InboxMembersKind()
+
+
+class TeamMembers(Resource, module="cwtenants", name="TeamMembers"):
+    members: pulumi.Output[list]
+
+    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TeamMembersProvider(), name, inputs, opts)
+
+
+class InboxMembers(Resource, module="cwtenants", name="InboxMembers"):
+    members: pulumi.Output[list]
+
+    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(InboxMembersProvider(), name, inputs, opts)
