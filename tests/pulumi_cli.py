@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,8 @@ class Pulumi:
     backend: Path
     home: Path
     stack: str
-    extra_env: dict
+    # repr=False: it carries tokens, and a failing test prints the fixture's repr
+    extra_env: dict = field(repr=False)
 
     def env(self) -> dict:
         bin_dir = require_pulumi()
