@@ -1,0 +1,11 @@
+#!/bin/sh
+# Bench-only PULUMI_PYTHON_CMD: the dynamic-provider process (`python -u -m pulumi.dynamic ...`)
+# runs through bench/provider_shim.py (per-call timings, optional worker count / cProfile);
+# anything else is passed to the real interpreter unchanged.
+here=$(cd "$(dirname "$0")" && pwd)
+py="${CWT_BENCH_PYTHON:-$here/../.venv/bin/python}"
+if [ "$1" = "-u" ] && [ "$2" = "-m" ] && [ "$3" = "pulumi.dynamic" ] && [ -n "${CWT_BENCH_PROVIDER_STATS:-}" ]; then
+  shift 3
+  exec "$py" -u "$here/provider_shim.py" "$@"
+fi
+exec "$py" "$@"

@@ -1,0 +1,401 @@
+"""Benchmark: N providers in one stack, against the Pulumi floor and a naive script.
+
+    python bench/run.py --n 10 100 1000 --latency-ms 0 50 --out docs/benchmarks.json
+
+For every (N, latency) it generates N synthetic providers (deterministic names; every 4th has
+one agent and every 4th (offset 2) has two, from a shared pool), starts one emulator per
+latency (``POST /__emulator__/reset`` between runs) and measures, side by side:
+
+1. the Pulumi floor: the smoke program with as many ``Noop`` dynamic resources as the real
+   program registers (5 per provider + one per unique agent): first up, no-op up, no-op preview;
+2. this project: first ``pulumi up``, no-op ``pulumi up``, no-op ``pulumi preview``,
+   ``pulumi preview --refresh`` and ``cwtenants drift``;
+3. the naive baseline ``bench/naive.py`` on a freshly reset emulator.
+
+Each step records wall time, HTTP requests by method and ``peak_60s`` (emulator stats, reset
+before the step), and peak RSS of the process tree (psutil sampling every 100 ms). ``up`` runs
+``--yes --skip-preview`` (the CI form; the preview cost is measured on its own), no-op steps run
+with ``--expect-no-changes``. The benchmark fails (exit 1) if any step's ``peak_60s`` is above
+the client-side budget, or a no-op step wrote anything.
+
+Bench-only switches: ``--provider-workers N`` widens the dynamic-provider gRPC pool (notes
+§A3, via ``bench/provider_shim.py``), ``--profile`` saves cProfile data of the provider process
+and the program next to the logs. Neither changes the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "infra"))
+sys.path.insert(0, str(ROOT / "emulator"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from chatwoot_emulator.testing import EmulatorProcess  # noqa: E402
+from cwtenants.catalog import load_catalog, scaffold_provider  # noqa: E402
+from cwtenants.chatwoot.settings import DEFAULT_REQUESTS_PER_MINUTE  # noqa: E402
+
+VENV_PY = ROOT / ".venv" / "bin" / "python"
+SHIM = ROOT / "bench" / "python-shim.sh"
+SMOKE = ROOT / "tests" / "e2e" / "programs" / "smoke"
+PASSPHRASE = "bench-passphrase"
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic catalog
+
+
+def agent_pool(n: int) -> int:
+    return max(2, n // 10)
+
+
+def write_providers(folder: Path, n: int) -> int:
+    """N provider files + _defaults.yaml; returns the number of unique agents."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "providers" / "_defaults.yaml", folder / "_defaults.yaml")
+    pool = agent_pool(n)
+    used = set()
+    for i in range(n):
+        doc = yaml.safe_load(scaffold_provider(f"Bench Provider {i:04d}"))
+        k = i % 4
+        count = 1 if k == 1 else 2 if k == 2 else 0
+        agents = []
+        for j in range(count):
+            a = (i + j) % pool
+            used.add(a)
+            agents.append({"email": f"bench-agent-{a:04d}@bench.example", "name": f"Bench Agent {a:04d}",
+                           "role": "agent"})
+        if agents:
+            doc["agents"] = agents
+        (folder / f"{doc['slug']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return len(used)
+
+
+# --------------------------------------------------------------------------------------------
+# Processes: run one command, sample the RSS of its process tree
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float = 3600) -> dict:
+    t0 = time.perf_counter()
+    with open(log, "wb") as out:
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        ps = psutil.Process(p.pid)
+        peak = 0
+        while p.poll() is None:
+            peak = max(peak, tree_rss(ps))
+            if time.perf_counter() - t0 > timeout:
+                p.kill()
+            time.sleep(0.1)
+    wall = time.perf_counter() - t0
+    return {"wall_s": round(wall, 2), "rc": p.returncode, "peak_rss_mb": round(peak / 2**20, 1),
+            "log": str(log)}
+
+
+class Stack:
+    """A pulumi project folder with its own file backend, PULUMI_HOME and stack."""
+
+    def __init__(self, work: Path, name: str, source_main: Path | None, env_extra: dict, shim_env: dict):
+        self.dir = work / name
+        self.dir.mkdir(parents=True)
+        self.logs = work / "logs"
+        self.logs.mkdir(exist_ok=True)
+        self.name = name
+        self.env = dict(os.environ)
+        bin_dir = subprocess.run(["bash", str(ROOT / "scripts" / "build-pulumi.sh"), "--print-bin"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        self.env.update(
+            PATH=f"{VENV_PY.parent}:{bin_dir}:{self.env.get('PATH', '')}",
+            PULUMI_HOME=str(work / f"{name}-home"),
+            PULUMI_BACKEND_URL=f"file://{work / f'{name}-backend'}",
+            PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_PYTHON_CMD=str(SHIM),
+            PULUMI_STACK="bench",
+            NO_COLOR="1",
+            **env_extra,
+            **shim_env,
+        )
+        self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+        (work / f"{name}-backend").mkdir()
+        (work / f"{name}-home").mkdir()
+        if source_main is None:  # the project: Pulumi.yaml + infra/ link
+            shutil.copy(ROOT / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+            (self.dir / "infra").symlink_to(ROOT / "infra")
+        else:
+            for f in source_main.iterdir():
+                shutil.copy(f, self.dir / f.name)
+        self.pulumi("stack", "init", "bench")
+
+    def pulumi(self, *args: str) -> None:
+        subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.dir, env=self.env, check=True,
+                       capture_output=True)
+
+    def measure(self, label: str, *args: str, env: dict | None = None) -> dict:
+        cmd = ["pulumi", *args, "--non-interactive", "--stack", "bench"]
+        e = {**self.env, **(env or {}), "CWT_BENCH_PROVIDER_STATS": str(self.logs / f"{self.name}-{label}.provider.json")}
+        r = run_measured(cmd, self.dir, e, self.logs / f"{self.name}-{label}.log")
+        stats_file = Path(e["CWT_BENCH_PROVIDER_STATS"])
+        if stats_file.exists():
+            r["provider_calls"] = json.loads(stats_file.read_text())
+        return r
+
+
+# --------------------------------------------------------------------------------------------
+# One (N, latency) cell
+
+
+def http_part(stats: dict) -> dict:
+    by = stats.get("by_method", {})
+    return {"requests": stats.get("total", sum(by.values())), "by_method": by,
+            "writes": sum(v for k, v in by.items() if k != "GET"), "peak_60s": stats.get("peak_60s", 0),
+            "by_route": stats.get("by_route", {})}
+
+
+def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int, args) -> dict:
+    cell = work / f"n{n}-l{latency}"
+    cell.mkdir()
+    providers = cell / "providers"
+    agents = write_providers(providers, n)
+    catalog = load_catalog(providers)
+    assert len(catalog.providers) == n
+    dyn = 5 * n + agents  # portal, team, inbox, team members, inbox members + one per agent
+    print(f"\n== N={n} latency={latency} ms: {dyn} dynamic resources ({agents} agents)", flush=True)
+    shim_env = {}
+    if args.provider_workers:
+        shim_env["CWT_BENCH_PROVIDER_WORKERS"] = str(args.provider_workers)
+    if args.profile:
+        shim_env["CWT_BENCH_PROFILE"] = "1"
+    tokens = emu.tokens
+    chatwoot = {"CHATWOOT_URL": emu.url, "CHATWOOT_ACCOUNT_ID": str(tokens["account_id"]),
+                "CHATWOOT_API_TOKEN": tokens["admin_token"], "CWT_REQUESTS_PER_MINUTE": str(budget),
+                "CWT_PROVIDERS_DIR": str(providers)}
+    res: dict = {"n": n, "latency_ms": latency, "dynamic_resources": dyn, "agents": agents, "budget_rpm": budget}
+
+    def step(label, fn):
+        emu.control("POST", "stats/reset")
+        r = fn()
+        r.update(http_part(emu.control("GET", "stats")))
+        ok = r.get("rc", 0) in (0,) or (label == "drift" and r.get("rc") == 0)
+        print(f"  {label:<22} {r['wall_s']:>8.1f} s  {r['requests']:>6} req  (writes {r['writes']}, "
+              f"peak60 {r['peak_60s']})  rss {r.get('peak_rss_mb', '-')} MB  rc={r.get('rc')}"
+              + ("" if ok else "  <-- FAILED"), flush=True)
+        return r
+
+    # 1. the floor
+    floor = Stack(cell, "floor", SMOKE, {}, shim_env)
+    floor.pulumi("config", "set", "count", str(dyn))
+    res["floor"] = {
+        "up": step("floor up", lambda: floor.measure("up", "up", "--yes", "--skip-preview")),
+        "noop_up": step("floor no-op up", lambda: floor.measure("noop-up", "up", "--yes", "--skip-preview",
+                                                               "--expect-no-changes")),
+        "preview": step("floor no-op preview", lambda: floor.measure("preview", "preview", "--expect-no-changes")),
+    }
+
+    # 2. the project
+    emu.control("POST", "reset")
+    proj = Stack(cell, "project", None, chatwoot, shim_env)
+    prof_env = {}
+    if args.profile:
+        prof_env["CWT_BENCH_PROGRAM_PROFILE"] = str(cell / "logs" / "program")
+    p: dict = {}
+    p["up"] = step("project up", lambda: proj.measure("up", "up", "--yes", "--skip-preview", env=prof_env))
+    p["noop_up"] = step("project no-op up", lambda: proj.measure("noop-up", "up", "--yes", "--skip-preview",
+                                                                 "--expect-no-changes"))
+    p["preview"] = step("project no-op preview", lambda: proj.measure("preview", "preview", "--expect-no-changes"))
+    p["preview_refresh"] = step("project preview --refresh", lambda: proj.measure(
+        "preview-refresh", "preview", "--refresh", "--expect-no-changes"))
+    cli = VENV_PY.parent / "cwtenants"
+    has_drift = cli.exists() and subprocess.run([str(cli), "drift", "--help"], capture_output=True).returncode == 0
+    if has_drift:
+        env = {**os.environ, **chatwoot}
+        p["drift"] = step("cwtenants drift", lambda: run_measured(
+            [str(cli), "drift", "-d", str(providers), "--json", "-q"], cell, env, cell / "logs" / "drift.log"))
+        try:
+            body = json.loads(Path(p["drift"]["log"]).read_text())
+            p["drift"]["reported_drift"] = bool(body.get("drift"))
+        except (ValueError, OSError):
+            pass
+    else:
+        p["drift"] = "n/a"
+    res["project"] = p
+
+    # 3. the naive script, on an emulator without the project's objects
+    emu.control("POST", "reset")
+    env = {**os.environ, **chatwoot}
+    naive_out = cell / "logs" / "naive.json"
+
+    def naive():
+        with open(naive_out, "wb") as f:
+            t0 = time.perf_counter()
+            rc = subprocess.run([str(VENV_PY), str(ROOT / "bench" / "naive.py"), "--providers-dir", str(providers)],
+                                env=env, stdout=f, stderr=subprocess.STDOUT).returncode
+            wall = time.perf_counter() - t0
+        r = {"wall_s": round(wall, 2), "rc": rc}
+        try:
+            r.update({k: v for k, v in json.loads(naive_out.read_text().splitlines()[-1]).items()
+                      if k in ("throttled_429", "created")})
+        except (ValueError, IndexError):
+            pass
+        return r
+
+    res["naive"] = step("naive script", naive)
+    emu.control("POST", "reset")
+
+    fl, pr = res["floor"], res["project"]
+    res["ratios"] = {
+        "up_vs_floor": round(pr["up"]["wall_s"] / fl["up"]["wall_s"], 2),
+        "noop_up_vs_floor": round(pr["noop_up"]["wall_s"] / fl["noop_up"]["wall_s"], 2),
+        "preview_vs_floor": round(pr["preview"]["wall_s"] / fl["preview"]["wall_s"], 2),
+        "naive_vs_up": round(res["naive"]["wall_s"] / pr["up"]["wall_s"], 2),
+    }
+    problems = []
+    for group in ("floor", "project"):
+        for label, r in res[group].items():
+            if not isinstance(r, dict):
+                continue
+            if r.get("rc") not in (0, None) and not (label == "drift" and r.get("rc") == 2):
+                problems.append(f"{group} {label} exited {r.get('rc')} (log {r.get('log')})")
+            if budget and group == "project" and r["peak_60s"] > budget:
+                problems.append(f"project {label}: {r['peak_60s']} requests in 60 s > budget {budget}")
+    for label in ("noop_up", "preview", "preview_refresh"):
+        if pr[label]["writes"]:
+            problems.append(f"project {label} made {pr[label]['writes']} write calls")
+    res["problems"] = problems
+    for r in [*fl.values(), *[v for v in pr.values() if isinstance(v, dict)], res["naive"]]:
+        r.pop("by_route", None) if not args.keep_routes else None
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+
+
+def versions() -> dict:
+    def out(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip()
+        except Exception:  # noqa: BLE001
+            return "?"
+    bin_dir = out(["bash", str(ROOT / "scripts" / "build-pulumi.sh"), "--print-bin"])
+    py = out([str(VENV_PY), "-c", "import sys, grpc, httpx, dill;from importlib.metadata import version as v;"
+              "print(sys.version.split()[0], v('pulumi'), grpc.__version__, httpx.__version__, dill.__version__)"]).split()
+    return {"pulumi_cli": out([f"{bin_dir}/pulumi", "version"]), "python": py[0] if py else "?",
+            "pulumi_sdk": py[1] if len(py) > 1 else "?", "grpcio": py[2] if len(py) > 2 else "?",
+            "httpx": py[3] if len(py) > 3 else "?", "dill": py[4] if len(py) > 4 else "?",
+            "git": out(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])}
+
+
+def machine() -> dict:
+    return {"nproc": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "platform": platform.platform(), "cpu": platform.processor() or platform.machine(),
+            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def fmt_row(r: dict) -> list[str]:
+    fl, pr, nv, ra = r["floor"], r["project"], r["naive"], r["ratios"]
+    drift = pr["drift"]
+    d = "n/a" if not isinstance(drift, dict) else f"{drift['wall_s']:.1f}s/{drift['requests']}"
+    return [str(r["n"]), str(r["latency_ms"]), str(r["dynamic_resources"]),
+            f"{fl['up']['wall_s']:.1f}", f"{fl['preview']['wall_s']:.1f}",
+            f"{pr['up']['wall_s']:.1f}/{pr['up']['requests']}", f"{pr['noop_up']['wall_s']:.1f}/{pr['noop_up']['writes']}w",
+            f"{pr['preview']['wall_s']:.1f}/{pr['preview']['writes']}w", f"{pr['preview_refresh']['wall_s']:.1f}/{pr['preview_refresh']['requests']}",
+            d, f"{nv['wall_s']:.1f}/{nv['requests']}", f"{pr['up']['peak_60s']}",
+            f"{pr['up']['peak_rss_mb']:.0f}", f"{fl['up']['peak_rss_mb']:.0f}",
+            f"{ra['preview_vs_floor']}", f"{ra['up_vs_floor']}", f"{ra['naive_vs_up']}"]
+
+
+HEADER = ["N", "lat ms", "dyn res", "floor up s", "floor preview s", "up s/req", "no-op up s/writes",
+          "preview s/writes", "preview --refresh s/req", "drift s/req", "naive s/req", "up peak 60s",
+          "up RSS MB", "floor RSS MB", "preview ÷ floor", "up ÷ floor", "naive ÷ up"]
+
+
+def table(results: list[dict]) -> str:
+    rows = [HEADER, ["---"] * len(HEADER), *[fmt_row(r) for r in results]]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="cwtenants scale benchmark (see module docstring)")
+    ap.add_argument("--n", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--latency-ms", type=int, nargs="+", default=[0, 50])
+    ap.add_argument("--out", type=Path, default=None, help="JSON results (e.g. docs/benchmarks.json)")
+    ap.add_argument("--budget", type=int, default=DEFAULT_REQUESTS_PER_MINUTE,
+                    help="CWT_REQUESTS_PER_MINUTE for the project (default: the client's default)")
+    ap.add_argument("--emulator-rate-limit", type=int, default=3000)
+    ap.add_argument("--provider-workers", type=int, default=0, help="bench-only: widen the provider gRPC pool")
+    ap.add_argument("--profile", action="store_true", help="cProfile the provider process")
+    ap.add_argument("--skip", nargs="*", default=[], help="cells to skip, as N:latency (e.g. 1000:50)")
+    ap.add_argument("--keep-routes", action="store_true", help="keep per-route request counts in the JSON")
+    ap.add_argument("--work", type=Path, default=None, help="work folder (default: a new temp folder, kept)")
+    args = ap.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="cwt-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"work folder: {work}", flush=True)
+    started = dt.datetime.now(dt.timezone.utc)
+    results = []
+    t_all = time.perf_counter()
+    for latency in args.latency_ms:
+        with EmulatorProcess(work / f"emulator-l{latency}", latency_ms=latency, rate_limit=args.emulator_rate_limit,
+                             delete_delay=0.5, log_level="warning") as emu:
+            for n in args.n:
+                if f"{n}:{latency}" in args.skip:
+                    print(f"\n== N={n} latency={latency} ms: skipped (--skip)")
+                    continue
+                results.append(run_cell(work, emu, n, latency, args.budget, args))
+    total = time.perf_counter() - t_all
+    doc = {
+        "date": started.isoformat(timespec="seconds"),
+        "command": " ".join(["python", "bench/run.py", *sys.argv[1:]]),
+        "total_wall_s": round(total, 1),
+        "machine": machine(),
+        "versions": versions(),
+        "settings": {"budget_rpm": args.budget, "emulator_rate_limit": args.emulator_rate_limit,
+                     "provider_workers": args.provider_workers or 4, "up_flags": "--yes --skip-preview"},
+        "skipped": args.skip,
+        "results": results,
+    }
+    print("\n" + table(results))
+    print(f"\ntotal {total / 60:.1f} min; work folder {work}")
+    problems = [p for r in results for p in r["problems"]]
+    for p in problems:
+        print(f"PROBLEM: {p}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"wrote {args.out}")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
