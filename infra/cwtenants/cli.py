@@ -223,6 +223,16 @@ def _portal_prefix(folder: Path) -> str:
     return str(((data or {}).get("portal") or {}).get("portal_slug_prefix") or "") if isinstance(data, dict) else ""
 
 
+def _problems(folder: Path) -> list[Problem]:
+    if not _has_providers(folder):
+        return []
+    try:
+        load([folder])
+    except CatalogError as exc:
+        return exc.problems
+    return []
+
+
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(help='Display name of the provider, e.g. "Acme Hosting".')],
@@ -250,19 +260,18 @@ def new(
     if target.exists():
         raise fail(f"{target} already exists; not overwriting it", "edit that file, or choose another --slug")
     providers_dir.mkdir(parents=True, exist_ok=True)
+    before = _problems(providers_dir)
     target.write_text(text, encoding="utf-8")
-    try:
-        load([providers_dir])
-    except CatalogError as exc:
-        mine = [p for p in exc.problems if Path(p.file) == target]
-        for p in exc.problems:
+    added = [p for p in _problems(providers_dir) if str(p) not in {str(b) for b in before}]
+    if added:  # problems the new file causes (in itself, or a clash reported on another file)
+        for p in added:
             err(str(p))
-        if mine:
-            target.unlink()
-            raise fail(f"the new file would not be valid, so {target} was not written",
-                       "use --slug/--timezone/--locale values that are valid and not used by another provider"
-                       ) from None
-        err(f"warning: other files of {providers_dir} have problems (above); {target} itself is valid", "yellow")
+        target.unlink()
+        raise fail(f"the new file would not be valid, so {target} was not written",
+                   "use --slug/--timezone/--locale values that are valid and not used by another provider")
+    if before:
+        err(f"warning: other files of {providers_dir} have problems ({len(before)}); "
+            f"`cwtenants validate` lists them. {target} itself is valid.", "yellow")
     out(f"created {target}")
     err("next: edit it (docs/catalog.md lists every field), then `cwtenants validate` and `cwtenants plan`")
 

@@ -1,0 +1,339 @@
+"""cwtenants CLI: every command, exit codes, output formats; plan/drift/adopt/doctor against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from chatwoot_emulator.testing import EmulatorProcess, free_port
+from cwtenants.cli import app
+from cwtenants.catalog.schema import write_schemas
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "providers"
+
+
+def run(*args: str, env: dict | None = None):
+    base = {"NO_COLOR": "1", "CHATWOOT_URL": "", "CHATWOOT_API_TOKEN": "", "CHATWOOT_ACCOUNT_ID": "",
+            "CWT_PROVIDERS_DIR": ""}
+    return CliRunner().invoke(app, list(args), env={**base, **(env or {})}, catch_exceptions=False)
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Path:
+    d = tmp_path / "providers"
+    shutil.copytree(SAMPLES, d)
+    return d
+
+
+# ------------------------------------------------------------------------------------------ validate
+
+def test_validate_ok(catalog):
+    r = run("validate", str(catalog))
+    assert r.exit_code == 0, r.output
+    assert "ok: 3 providers valid" in r.stdout
+
+
+def test_validate_reports_file_line_col(catalog):
+    (catalog / "nimbus-cloud.yaml").write_text("slug: nimbus-cloud\nname: Nimbus\ninbox:\n  timezone: Mars/Base\n")
+    r = run("validate", "-d", str(catalog))
+    assert r.exit_code == 1
+    assert f"{catalog}/nimbus-cloud.yaml:4:3: inbox.timezone: unknown timezone 'Mars/Base'" in r.stdout
+
+
+def test_validate_github_annotations(catalog):
+    (catalog / "harbor-vps.yaml").write_text("slug: harbor-vps\nname: X\nbogus: 1\n")
+    r = run("validate", "--format", "github", str(catalog))
+    assert r.exit_code == 1
+    line = next(line for line in r.stdout.splitlines() if "bogus" in line)
+    assert line.startswith(f"::error file={catalog}/harbor-vps.yaml,line=3,col=1,title=cwtenants validate::")
+    assert "unknown key 'bogus'" in line
+
+
+def test_validate_cross_file_with_explicit_files(catalog):
+    (catalog / "copy.yaml").write_text("slug: copy\nname: Copy\ninbox: {name: Harbor VPS Support}\n")
+    r = run("validate", str(catalog / "harbor-vps.yaml"), str(catalog / "copy.yaml"))
+    assert r.exit_code == 1 and "inbox name 'harbor vps support' is also used by" in r.stdout
+
+
+def test_validate_bad_format():
+    assert run("validate", "--format", "xml").exit_code == 1
+
+
+# ------------------------------------------------------------------------------------------ schema
+
+def test_schema_check_matches_committed_files():
+    r = run("schema", "--check", "--dir", str(ROOT / "schema"))
+    assert r.exit_code == 0, r.output
+
+
+def test_schema_write_and_check_stale(tmp_path):
+    r = run("schema", "--dir", str(tmp_path))
+    assert r.exit_code == 0 and (tmp_path / "provider.schema.json").is_file()
+    assert run("schema", "--check", "--dir", str(tmp_path)).exit_code == 0
+    (tmp_path / "provider.schema.json").write_text("{}\n")
+    r = run("schema", "--check", "--dir", str(tmp_path))
+    assert r.exit_code == 1 and "provider.schema.json is out of date" in r.output
+    assert (tmp_path / "provider.schema.json").read_text() == "{}\n"  # --check writes nothing
+
+
+# ------------------------------------------------------------------------------------------ new
+
+def test_new_creates_a_valid_file(catalog):
+    r = run("new", "Ärzte & Co. Hosting", "--timezone", "Europe/Vienna", "--locale", "de", "--locale", "en",
+            "-d", str(catalog))
+    assert r.exit_code == 0, r.output
+    path = catalog / "arzte-co-hosting.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../schema/provider.schema.json")
+    data = yaml.safe_load(text)
+    assert data["slug"] == "arzte-co-hosting" and data["portal"]["slug"].startswith("arzte-co-hosting-")
+    assert run("validate", str(catalog)).exit_code == 0
+    # refuses to overwrite
+    path.write_text(text + "# mine\n")
+    r = run("new", "Ärzte & Co. Hosting", "-d", str(catalog))
+    assert r.exit_code == 1 and "already exists" in r.output
+    assert path.read_text().endswith("# mine\n")
+
+
+def test_new_rejects_an_invalid_result(catalog):
+    r = run("new", "Acme", "--timezone", "Nowhere/Land", "-d", str(catalog))
+    assert r.exit_code == 1 and "unknown timezone" in r.output
+    assert not (catalog / "acme.yaml").exists()
+    r = run("new", "Harbor VPS", "--slug", "harbor-two", "-d", str(catalog))  # inbox/team name clash
+    assert r.exit_code == 1 and not (catalog / "harbor-two.yaml").exists()
+    assert run("new", "!!", "-d", str(catalog)).exit_code == 1
+
+
+# ------------------------------------------------------------------------------------------ emulator-backed
+
+@pytest.fixture(scope="module")
+def emu(tmp_path_factory):
+    with EmulatorProcess(tmp_path_factory.mktemp("emu"), delete_delay=0.1) as e:
+        yield e
+
+
+@pytest.fixture
+def live(emu):
+    """Fresh emulator state and the environment to reach it."""
+    emu.control("POST", "reset")
+    emu.control("POST", "stats/reset")
+    t = emu.tokens
+    return {"CHATWOOT_URL": emu.url, "CHATWOOT_ACCOUNT_ID": str(t["account_id"]), "CHATWOOT_API_TOKEN": t["admin_token"],
+            "CWT_REQUESTS_PER_MINUTE": "0"}
+
+
+def api(emu, method, path, json_body=None, token=None):
+    r = httpx.request(method, f"{emu.url}/api/v1/accounts/{emu.tokens['account_id']}{path}", json=json_body,
+                      headers={"api_access_token": token or emu.tokens["admin_token"]}, timeout=30)
+    r.raise_for_status()
+    return r.json()
+
+
+def create_live(emu, spec_dir: Path, slug: str):
+    """Create a provider's objects exactly as the catalog declares them (via the resources' bodies)."""
+    from cwtenants.catalog import load_catalog
+    from cwtenants.resources import inbox, portal, team
+
+    spec = load_catalog(spec_dir).get(slug)
+    p = api(emu, "POST", "/portals", portal.body(portal.desired(spec)))
+    api(emu, "POST", "/teams", team.body(team.desired(spec)))
+    api(emu, "POST", "/inboxes", inbox.body(inbox.desired(spec, portal_id=p["id"]), create=True))
+    return spec
+
+
+def minimal(catalog: Path, n: int) -> Path:
+    for f in catalog.glob("[!_]*.yaml"):
+        f.unlink()
+    for i in range(n):
+        (catalog / f"p{i:03d}.yaml").write_text(f"slug: p{i:03d}\nname: Provider {i:03d}\n")
+    return catalog
+
+
+def test_plan_exit_2_when_objects_are_missing(live, catalog):
+    r = run("plan", "-d", str(catalog), env=live)
+    assert r.exit_code == 2, r.output
+    assert "+ inbox 'Harbor VPS Support' would be created" in r.stdout
+    assert "+ portal 'harbor-vps-help' would be created" in r.stdout
+    assert "Result: drift" in r.stdout
+    assert live["CHATWOOT_API_TOKEN"] not in r.output
+
+
+def test_plan_exit_0_in_sync_then_2_after_a_change_in_chatwoot(live, emu, catalog):
+    minimal(catalog, 2)
+    for slug in ("p000", "p001"):
+        create_live(emu, catalog, slug)
+    r = run("plan", "-d", str(catalog), env=live)
+    assert r.exit_code == 0, r.output
+    assert "Result: in sync" in r.stdout and "0 to create, 0 to update" in r.stdout
+    team = next(t for t in api(emu, "GET", "/teams") if t["name"] == "provider 001 team")
+    api(emu, "PATCH", f"/teams/{team['id']}", {"team": {"description": "edited by hand"}})
+    r = run("drift", "-d", str(catalog), env=live)
+    assert r.exit_code == 2
+    assert "~ team 'provider 001 team' would be updated" in r.stdout
+    assert "description: 'edited by hand' -> (none)" in r.stdout
+    assert "provider p000" in r.stdout and "p000 (" in r.stdout
+
+
+def test_plan_json(live, emu, catalog):
+    minimal(catalog, 1)
+    create_live(emu, catalog, "p000")
+    api(emu, "POST", "/teams", {"team": {"name": "Stray"}})
+    r = run("plan", "--json", "-q", "-d", str(catalog), env=live)
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data["drift"] is False and data["counts"]["in-sync"] == 3
+    assert data["unmanaged"] == [{"kind": "team", "key": "stray", "id": 2}]
+    assert data["requests"] == 4 and data["members_compared"] is False
+
+
+def test_plan_exit_1_on_errors(live, catalog):
+    r = run("plan", "-d", str(catalog), env={**live, "CHATWOOT_API_TOKEN": "wrong"})
+    assert r.exit_code == 1 and "error: reading Chatwoot failed" in r.output
+    r = run("plan", "-d", str(catalog))
+    assert r.exit_code == 1 and "CHATWOOT_URL is not set" in r.output
+    (catalog / "harbor-vps.yaml").write_text("slug: nope\n")
+    assert run("drift", "-d", str(catalog), env=live).exit_code == 1
+
+
+def test_plan_uses_a_constant_number_of_requests(live, emu, catalog):
+    counts = {}
+    for n in (3, 30):
+        minimal(catalog, n)
+        emu.control("POST", "stats/reset")
+        r = run("drift", "--json", "-q", "-d", str(catalog), env=live)
+        assert r.exit_code == 2
+        counts[n] = emu.control("GET", "stats")
+        assert json.loads(r.stdout)["requests"] == 4
+    assert counts[3]["by_method"] == counts[30]["by_method"] == {"GET": 4}
+
+
+def test_plan_members_is_opt_in(live, emu, catalog):
+    minimal(catalog, 1)
+    (catalog / "p000.yaml").write_text("slug: p000\nname: Provider 000\nagents:\n  - {email: agent@marketplace.example}\n")
+    create_live(emu, catalog, "p000")
+    r = run("plan", "--json", "-q", "-d", str(catalog), env=live)
+    kinds = {o["kind"]: o["status"] for o in json.loads(r.stdout)["providers"][0]["objects"]}
+    assert "team-members" not in kinds and kinds["agent"] == "update"  # name differs: the catalog defaults to the email local part
+    emu.control("POST", "stats/reset")
+    r = run("plan", "--members", "-d", str(catalog), env=live)
+    assert r.exit_code == 2
+    assert "~ team-members 'provider 000 team' would be updated (membership: authoritative)" in r.stdout
+    assert "add: agent@marketplace.example" in r.stdout
+    assert emu.control("GET", "stats")["by_method"] == {"GET": 6}
+
+
+def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
+    folder = tmp_path / "adopted"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "_defaults.yaml", folder)
+    p = api(emu, "POST", "/portals", {"portal": {"name": "Old Host Help Center", "slug": "oldhost-help",
+                                                 "color": "#ABCDEF",
+                                                 "config": {"allowed_locales": ["en", "fr"], "default_locale": "fr"}}})
+    api(emu, "POST", "/teams", {"team": {"name": "Old Host Team", "description": "legacy"}})
+    api(emu, "POST", "/inboxes", {"name": "Old Host Support", "timezone": "Europe/Paris", "portal_id": p["id"],
+                                  "channel": {"type": "api"}})
+    r = run("plan", "-d", str(folder), env=live)
+    assert r.exit_code == 0 and "? inbox 'Old Host Support'" in r.stdout and "unmanaged" in r.stdout
+
+    r = run("adopt", "--dry-run", "-d", str(folder), env=live)
+    assert r.exit_code == 0, r.output
+    assert "--- " + str(folder / "old-host.yaml") in r.stdout and not (folder / "old-host.yaml").exists()
+
+    r = run("adopt", "-d", str(folder), env=live)
+    assert r.exit_code == 0, r.output
+    data = yaml.safe_load((folder / "old-host.yaml").read_text())
+    assert data["inbox"]["name"] == "Old Host Support" and data["team"]["name"] == "old host team"
+    assert data["portal"]["slug"] == "oldhost-help" and data["portal"]["locales"] == ["fr", "en"]
+    assert run("validate", str(folder)).exit_code == 0
+    r = run("plan", "-d", str(folder), env=live)
+    assert r.exit_code == 0, r.output  # adopted objects are in sync, nothing unmanaged left
+    assert "0 unmanaged" in r.stdout
+    r = run("adopt", "-d", str(folder), env=live)
+    assert r.exit_code == 0 and "nothing to adopt" in r.stdout
+
+
+def test_doctor_all_ok(live):
+    r = run("doctor", env=live)
+    assert r.exit_code == 0, r.output
+    assert "emulator 4.15.1" in r.stdout and "all checks passed" in r.stdout
+    assert live["CHATWOOT_API_TOKEN"] not in r.output
+
+
+def test_doctor_says_what_is_wrong(live, emu):
+    r = run("doctor", env={**live, "CHATWOOT_API_TOKEN": "nope"})
+    assert r.exit_code == 1 and "CHATWOOT_API_TOKEN is not accepted" in r.stdout and "fix:" in r.stdout
+    r = run("doctor", env={**live, "CHATWOOT_API_TOKEN": emu.tokens["agent_token"]})
+    assert r.exit_code == 1 and "is 'agent' in account 1" in r.stdout
+    r = run("doctor", env={**live, "CHATWOOT_ACCOUNT_ID": "99"})
+    assert r.exit_code == 1 and "account 99 does not exist or the token's user is not a member" in r.stdout
+    r = run("doctor", env={**live, "CHATWOOT_URL": f"http://127.0.0.1:{free_port()}"})
+    assert r.exit_code == 1 and "cannot reach" in r.stdout
+    r = run("doctor")
+    assert r.exit_code == 1 and "CHATWOOT_URL is not set" in r.stdout
+
+
+def test_doctor_warns_outside_the_tested_versions(monkeypatch):
+    from cwtenants import cli
+
+    assert cli._version("4.15.1") == (4, 15, 1) and cli._version("v4.4.0-ce") == (4, 4, 0)
+    assert cli.TESTED_MIN <= (4, 10, 0) <= cli.TESTED_MAX and not (4, 16, 0) <= cli.TESTED_MAX
+
+
+def test_emulator_command_starts_and_prints_the_environment(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cwtenants.cli", "emulator", "--port", str(port),
+                             "--state-dir", str(tmp_path / "state")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "Ctrl-C" in line or not line:
+                break
+        text = "".join(lines)
+        assert f"emulator ready at http://127.0.0.1:{port}" in text, text
+        assert httpx.get(f"http://127.0.0.1:{port}/api").json()["emulator"] is True
+        token = json.loads((tmp_path / "state" / "tokens.json").read_text())["admin_token"]
+        assert token not in text and "tokens.json" in text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_help_texts():
+    r = run("--help")
+    assert r.exit_code == 0
+    for cmd in ("validate", "schema", "new", "plan", "drift", "adopt", "emulator", "doctor"):
+        assert cmd in r.stdout
+        h = run(cmd, "--help")
+        assert h.exit_code == 0 and len(h.stdout) > 200
+    assert "Exit code: 0 in sync, 2 drift, 1 error" in " ".join(run("plan", "--help").stdout.split())
+
+
+def test_colour_only_on_a_terminal(monkeypatch):
+    from cwtenants import cli
+
+    class Tty:
+        def isatty(self):
+            return True
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert cli.use_colour(Tty()) is True
+    assert cli.styler(Tty())("x", "red") != "x"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli.use_colour(Tty()) is False and cli.styler(Tty())("x", "red") == "x"
+    assert cli.use_colour(object()) is False
