@@ -173,7 +173,25 @@ class InboxMembersKind(MembersKind):
         return _call(c, method, "/inbox_members", {"inbox_id": int(target), "user_ids": ids})
 
 
+def change_line(what: str, olds: dict, news: dict) -> str | None:
+    """"team of provider acme: joins a@x; leaves b@y" (None when nobody changes)."""
+    have, want = set(olds.get("members") or []), set(news.get("members") or [])
+    joins, leaves = sorted(want - have), sorted(have - want)
+    if not joins and not leaves:
+        return None
+    parts = [f"joins {', '.join(joins)}"] if joins else []
+    parts += [f"leaves {', '.join(leaves)}"] if leaves else []
+    return f"{what} of provider {news.get('provider_slug')}: {'; '.join(parts)}"
+
+
 class _MembersProvider(KindProvider):
+    def diff(self, id_: str, olds: dict, news: dict):
+        result = super().diff(id_, olds, news)
+        line = change_line(self.kind.what, olds, news)
+        if line:
+            say(line)  # the preview names people by email, not only by id
+        return result
+
     def read(self, id_: str, props: dict) -> ReadResult:
         try:
             live = self.kind.read(client(), id_, props)
