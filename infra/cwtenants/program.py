@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pulumi
@@ -38,8 +39,11 @@ def main() -> None:
 
 
 def merge_agents(providers) -> dict[str, tuple]:
-    """email → (AgentSpec, [slugs]) across providers. The catalog guarantees the same role and
-    name everywhere; availability is taken from whichever provider manages it."""
+    """email → (AgentSpec, [slugs]) across providers.
+
+    The catalog guarantees one role everywhere, and that names / availabilities written in
+    several files agree; a file may leave them out. So: the written name wins over the default
+    (the email's local part), and availability comes from whichever provider manages it."""
     merged: dict[str, tuple] = {}
     for spec in providers:
         for a in spec.agents:
@@ -48,8 +52,11 @@ def merge_agents(providers) -> dict[str, tuple]:
                 merged[email] = (a, [spec.slug])
                 continue
             first, slugs = merged[email]
+            default_name = email.split("@", 1)[0]
+            if first.name == default_name and a.name != default_name:
+                first = replace(first, name=a.name)
             if first.availability is None and a.availability is not None:
-                first = a
+                first = replace(first, availability=a.availability)
             merged[email] = (first, slugs + [spec.slug])
     return merged
 

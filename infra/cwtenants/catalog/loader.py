@@ -300,7 +300,7 @@ def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
 
 
 def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
-    """Uniqueness across providers and agent role consistency.
+    """Uniqueness across providers and agent role / name / availability consistency.
 
     Each clash is reported once, at the later occurrence (files in path order),
     naming the file and line of the first one.
@@ -353,4 +353,22 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
                 problems.append(p.at(path, f"agent '{agent.email}' has role '{agent.role}' here but '{role}' in "
                                            f"{other.file}:{other.where(('agents', j))[0]} "
                                            "(the role is per Chatwoot account, so it must be the same everywhere)"))
+
+    # Name and availability live on the one Chatwoot user / account user too: where several
+    # providers write them, they must agree. Leaving one out is fine (the name then comes from
+    # the provider that writes it; availability is then not managed there).
+    seen: dict[tuple[str, str], tuple[_Parsed, int, object]] = {}
+    for p in ordered:
+        for i, agent in enumerate(p.spec.agents):
+            for key in ("name", "availability"):
+                value = getattr(agent, key)
+                if ("agents", i, key) not in p.doc.positions or value is None:
+                    continue
+                first = seen.setdefault((agent.email, key), (p, i, value))
+                other, j, was = first
+                if other is not p and was != value:
+                    where = f"{other.file}:{other.where(('agents', j))[0]}"
+                    problems.append(p.at(("agents", i, key),
+                                         f"agent '{agent.email}' has {key} '{value}' here but '{was}' in {where} "
+                                         f"(one Chatwoot user: write the same {key} in every provider listing them)"))
     return problems
