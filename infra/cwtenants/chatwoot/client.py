@@ -170,7 +170,10 @@ class ChatwootClient:
         rpm = settings.requests_per_minute
         if limiter is None and rpm:
             if private:
-                limiter = SlidingWindowLimiter(rpm, 60.0, clock=self._clock, sleep=self._sleep)
+                # the limiter must wait on the same time base it measures: an injected sleep
+                # (for backoff) without an injected clock would otherwise busy-loop
+                limiter_sleep = self._sleep if clock is not None else time.sleep
+                limiter = SlidingWindowLimiter(rpm, 60.0, clock=self._clock, sleep=limiter_sleep)
             else:
                 limiter = shared_gate(("limiter", settings.url, rpm), lambda: SlidingWindowLimiter(rpm))
         self.limiter = limiter
