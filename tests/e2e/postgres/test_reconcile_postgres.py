@@ -1,0 +1,78 @@
+"""The reconciler e2e suite with the Pulumi state in PostgreSQL.
+
+The parent suite (tests/e2e/test_reconcile.py) is imported as is: its tests take the
+`deployment` fixture, which this folder's conftest binds to a PostgreSQL backend, so they run a
+second time against the database. By default the backend-sensitive ones run (create → no-op →
+update → removal, i.e. every kind of state write); CWT_E2E_POSTGRES_FULL=1 runs all of them.
+The tests below add what only makes sense here: the state really is in the table, and the file
+backend is not used.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import test_reconcile as _file_suite  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+# The parent suite, re-collected here with the PostgreSQL `deployment` fixture.
+_DEFAULT = {
+    "test_one_field_change_is_one_update",                     # update in place
+    "test_removing_a_provider_with_default_offboarding_keeps_its_objects",  # [retain] delete
+}
+_FULL = os.environ.get("CWT_E2E_POSTGRES_FULL", "") not in ("", "0")
+for _name in dir(_file_suite):
+    if _name.startswith("test_") and (_FULL or _name in _DEFAULT):
+        globals()[f"{_name}__postgres"] = getattr(_file_suite, _name)
+del _name
+
+
+def test_state_lives_in_postgres(deployment, state_table):
+    # `stack init` (in the fixture) made the table and the stack's empty checkpoint
+    assert state_table.keys() == [".pulumi/meta.yaml", ".pulumi/stacks/cwtenants/e2e.json",
+                                  ".pulumi/stacks/cwtenants/e2e.json.bak"]
+    summary = deployment.up()
+    created = summary["resourceChanges"]
+    assert list(created) == ["create"] and created["create"] >= 13, created  # 3 providers × (component + inbox + team + portal …) + stack
+
+    keys = state_table.keys()
+    assert ".pulumi/stacks/cwtenants/e2e.json" in keys, keys
+    assert state_table.locks() == []  # released after the run
+    # the file backend the base fixture prepared stays empty: nothing went to disk
+    assert not any(deployment.backend.rglob("*.json")), list(deployment.backend.rglob("*"))
+
+    # The stored checkpoint is the state: same resources and Chatwoot ids as `pulumi stack export`.
+    stored = state_table.checkpoint()
+    exported = deployment.export()
+    ids = lambda dep: sorted((r["urn"], r.get("id")) for r in dep["resources"])  # noqa: E731
+    assert ids(stored["checkpoint"]["latest"]) == ids(exported["deployment"])
+    inbox_ids = {i["id"] for i in deployment.api("GET", "/inboxes").json()["payload"]}
+    stored_inbox_ids = {int(r["id"]) for r in stored["checkpoint"]["latest"]["resources"]
+                        if r["type"].endswith("Inbox") or r["urn"].endswith("-inbox")}
+    assert stored_inbox_ids == inbox_ids
+
+    deployment.reset_stats()
+    assert deployment.up()["resourceChanges"] == {"same": created["create"]}
+    assert deployment.stats()["total"] == 0
+    deployment.run("preview", "--expect-no-changes")
+    assert deployment.writes() == 0
+    # history and backups also went to the database
+    assert state_table.keys(".pulumi/history/cwtenants/e2e/"), state_table.keys()
+
+
+def test_backend_url_without_password_in_output(deployment, pg):
+    """The URL carries `passfile=`, not a password; what pulumi prints never shows one."""
+    password = Path(pg.url.split("passfile=")[1].split("&")[0]).read_text().strip().split(":")[-1]
+    proc = deployment.run("up", "--yes")
+    who = subprocess.run(["pulumi", "whoami", "--verbose", "--non-interactive"], cwd=deployment.cwd,
+                         env=deployment.env(), capture_output=True, text=True, check=True)
+    assert "postgres://" in who.stdout
+    for text in (proc.stdout, proc.stderr, who.stdout, who.stderr):
+        assert password not in text
