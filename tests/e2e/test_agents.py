@@ -152,3 +152,27 @@ def test_preexisting_administrator_is_never_removed(deployment):
     assert agents(d)[admin]["role"] == "administrator"  # ... but keeps the account
     assert d.api("GET", "/teams").status_code == 200  # the operator's token still works
     assert_converged(d)
+
+
+def test_faults_during_a_membership_change_never_empty_the_team(deployment):
+    d = deployment
+    d.up()
+    edit_agents(d, "harbor-vps", [
+        {"email": "marta.jansen@harbor-vps.example", "name": "Marta Jansen", "role": "administrator"},
+        {"email": "jan.bakker@harbor-vps.example", "name": "Jan Bakker"},
+    ])
+    d.emulator.control("POST", "faults", json={"seed": 5, "error_rate": 0.2, "drop_rate": 0.1, "lost_response_rate": 0.3})
+    outcomes = []
+    for _ in range(5):
+        outcomes.append(d.run("up", "--yes", check=False).returncode)
+        d.emulator.control("POST", "faults", json={"error_rate": 0, "drop_rate": 0, "lost_response_rate": 0})
+        assert team_emails(d, "harbor vps team") != []  # old set, new set, or in between: never empty
+        d.emulator.control("POST", "faults", json={"error_rate": 0.2, "drop_rate": 0.1, "lost_response_rate": 0.3})
+        if outcomes[-1] == 0:
+            break
+    d.emulator.control("POST", "faults", json={"error_rate": 0, "drop_rate": 0, "lost_response_rate": 0})
+    d.up("--refresh")
+    assert team_emails(d, "harbor vps team") == ["jan.bakker@harbor-vps.example", "marta.jansen@harbor-vps.example"]
+    assert [a["email"] for a in d.api("GET", "/agents").json()].count("jan.bakker@harbor-vps.example") == 1
+    assert "tom.de.vries@harbor-vps.example" not in agents(d)
+    assert_converged(d)
