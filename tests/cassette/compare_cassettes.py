@@ -2,7 +2,8 @@
 
     python tests/cassette/compare_cassettes.py cassettes/ /tmp/fresh-cassettes/
 
-Volatile (see docs/recording.md): the ``timestamp`` of the ``GET /api`` probe. Everything else —
+Volatile (see docs/recording.md): the ``timestamp`` of the ``GET /api`` probe and
+``created_at``/``updated_at`` (Platform account_users answers). Everything else —
 requests, bodies, ids, order, PROVENANCE.json — must be byte-for-byte equal when both trees were
 recorded against a fresh emulator. Exit status 1 and a unified diff per differing file otherwise.
 """
@@ -14,13 +15,13 @@ import re
 import sys
 from pathlib import Path
 
-VOLATILE = [re.compile(r'"timestamp":"[^"]*"')]
+VOLATILE = [re.compile(r'"(timestamp|created_at|updated_at)":"[^"]*"')]
 
 
 def normalised(path: Path) -> list[str]:
     text = path.read_text()
     for pattern in VOLATILE:
-        text = pattern.sub('"timestamp":"<volatile>"', text)
+        text = pattern.sub(r'"\1":"<volatile>"', text)
     return text.splitlines(keepends=True)
 
 
