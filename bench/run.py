@@ -160,8 +160,12 @@ class Stack:
         subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.dir, env=self.env, check=True,
                        capture_output=True)
 
+    engine_profile = False
+
     def measure(self, label: str, *args: str, env: dict | None = None) -> dict:
         cmd = ["pulumi", *args, "--non-interactive", "--stack", "bench"]
+        if self.engine_profile:
+            cmd += ["--profiling", str(self.logs / f"{self.name}-{label}")]
         e = {**self.env, **(env or {}), "CWT_BENCH_PROVIDER_STATS": str(self.logs / f"{self.name}-{label}.provider.json")}
         r = run_measured(cmd, self.dir, e, self.logs / f"{self.name}-{label}.log")
         stats_file = Path(e["CWT_BENCH_PROVIDER_STATS"])
@@ -182,6 +186,7 @@ def http_part(stats: dict) -> dict:
 
 
 def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int, args) -> dict:
+    Stack.engine_profile = args.engine_profile
     cell = work / f"n{n}-l{latency}"
     cell.mkdir()
     providers = cell / "providers"
@@ -191,6 +196,10 @@ def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int
     dyn = 5 * n + agents  # portal, team, inbox, team members, inbox members + one per agent
     print(f"\n== N={n} latency={latency} ms: {dyn} dynamic resources ({agents} agents)", flush=True)
     shim_env = {}
+    if args.skip_checkpoints:
+        shim_env["PULUMI_SKIP_CHECKPOINTS"] = "true"
+    if args.parallel:
+        shim_env["PULUMI_PARALLEL"] = str(args.parallel)
     if args.provider_workers:
         shim_env["CWT_BENCH_PROVIDER_WORKERS"] = str(args.provider_workers)
     if args.profile:
@@ -199,7 +208,8 @@ def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int
     chatwoot = {"CHATWOOT_URL": emu.url, "CHATWOOT_ACCOUNT_ID": str(tokens["account_id"]),
                 "CHATWOOT_API_TOKEN": tokens["admin_token"], "CWT_REQUESTS_PER_MINUTE": str(budget),
                 "CWT_PROVIDERS_DIR": str(providers)}
-    res: dict = {"n": n, "latency_ms": latency, "dynamic_resources": dyn, "agents": agents, "budget_rpm": budget}
+    res: dict = {"n": n, "latency_ms": latency, "dynamic_resources": dyn, "agents": agents, "budget_rpm": budget,
+                 "load_avg_1m_at_start": round(os.getloadavg()[0], 1)}
 
     def step(label, fn):
         emu.control("POST", "stats/reset")
@@ -224,11 +234,8 @@ def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int
     # 2. the project
     emu.control("POST", "reset")
     proj = Stack(cell, "project", None, chatwoot, shim_env)
-    prof_env = {}
-    if args.profile:
-        prof_env["CWT_BENCH_PROGRAM_PROFILE"] = str(cell / "logs" / "program")
     p: dict = {}
-    p["up"] = step("project up", lambda: proj.measure("up", "up", "--yes", "--skip-preview", env=prof_env))
+    p["up"] = step("project up", lambda: proj.measure("up", "up", "--yes", "--skip-preview"))
     p["noop_up"] = step("project no-op up", lambda: proj.measure("noop-up", "up", "--yes", "--skip-preview",
                                                                  "--expect-no-changes"))
     p["preview"] = step("project no-op preview", lambda: proj.measure("preview", "preview", "--expect-no-changes"))
@@ -344,15 +351,93 @@ def table(results: list[dict]) -> str:
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
+def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
+    """(target, met?, evidence) for the issue's targets, from the measured cells."""
+    out = []
+
+    def cells(pred=lambda r: True):
+        return [r for r in results if pred(r)]
+
+    rs = cells()
+    if rs:
+        worst = max(rs, key=lambda r: r["ratios"]["preview_vs_floor"])
+        out.append(("no-op preview ≤ 1.3× the floor", all(r["ratios"]["preview_vs_floor"] <= 1.3 for r in rs),
+                    ", ".join(f"N={r['n']}/{r['latency_ms']}ms: {r['ratios']['preview_vs_floor']}×" for r in rs)
+                    + f" (worst N={worst['n']})"))
+        w = [(r["n"], r["latency_ms"], r["project"]["noop_up"]["writes"], r["project"]["preview"]["writes"]) for r in rs]
+        out.append(("no-op up and preview make zero write calls", all(a == 0 and b == 0 for *_, a, b in w),
+                    ", ".join(f"N={n}/{lat}ms: up {a}, preview {b}" for n, lat, a, b in w)))
+        d = [(r["n"], r["project"]["drift"]) for r in rs]
+        if any(not isinstance(x, dict) for _, x in d):
+            out.append(("`drift` of 1000 providers in ≤ 10 HTTP requests", None, "n/a: `cwtenants drift` not available"))
+        else:
+            big = [x["requests"] for n, x in d if n >= 1000]
+            out.append(("`drift` of 1000 providers in ≤ 10 HTTP requests",
+                        (all(x <= 10 for x in big) if big else None),
+                        ", ".join(f"N={n}: {x['requests']} requests" for n, x in d)
+                        + ("" if big else " (N=1000 not measured)")))
+        slow = cells(lambda r: r["latency_ms"] >= 50)
+        out.append(("first up at 50 ms ≥ 5× faster than the naive script",
+                    (all(r["ratios"]["naive_vs_up"] >= 5 for r in slow) if slow else None),
+                    ", ".join(f"N={r['n']}: naive {r['naive']['wall_s']} s ÷ up {r['project']['up']['wall_s']} s = "
+                              f"{r['ratios']['naive_vs_up']}×" for r in slow) or "no 50 ms cell"))
+        peaks = [(r["n"], r["latency_ms"], max(v["peak_60s"] for v in r["project"].values() if isinstance(v, dict)),
+                  r["budget_rpm"]) for r in rs]
+        out.append(("never a burst past the configured request budget",
+                    all(p <= b for _, _, p, b in peaks if b),
+                    ", ".join(f"N={n}/{lat}ms: peak {p}/{b}" for n, lat, p, b in peaks)))
+    return out
+
+
+BEGIN, END = "<!-- bench:begin (generated by bench/run.py --md) -->", "<!-- bench:end -->"
+
+
+def markdown(doc: dict) -> str:
+    m, v = doc["machine"], doc["versions"]
+    lines = [BEGIN, "",
+             f"Run {doc['date']} (`{doc['command']}`, {doc['total_wall_s'] / 60:.1f} min) on {m['nproc']} cores, "
+             f"{m['memory_gib']} GiB, {m['platform']}; load average at start {m['load_avg_at_start']}.",
+             f"Pulumi CLI {v['pulumi_cli']}, SDK {v['pulumi_sdk']}, Python {v['python']}, grpcio {v['grpcio']}, "
+             f"httpx {v['httpx']}, dill {v['dill']}; git {v['git']}. Settings: {json.dumps(doc['settings'])}.",
+             "", table(doc["results"]), "",
+             "Columns: seconds of wall time; `s/req` = seconds / HTTP requests seen by the emulator; `w` = write "
+             "requests; RSS = peak resident memory of the whole process tree (pulumi CLI, language host, program, "
+             "provider process).", "", "| target | met? | measured |", "| --- | --- | --- |"]
+    for name, met, evidence in targets(doc["results"]):
+        lines.append(f"| {name} | {'n/a' if met is None else 'met' if met else '**missed**'} | {evidence} |")
+    if doc["skipped"]:
+        lines += ["", f"Skipped cells: {', '.join(doc['skipped'])}."]
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, doc: dict) -> None:
+    block = markdown(doc)
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="cwtenants scale benchmark (see module docstring)")
     ap.add_argument("--n", type=int, nargs="+", default=[10, 100, 1000])
     ap.add_argument("--latency-ms", type=int, nargs="+", default=[0, 50])
     ap.add_argument("--out", type=Path, default=None, help="JSON results (e.g. docs/benchmarks.json)")
+    ap.add_argument("--md", type=Path, default=None,
+                    help="markdown file whose generated block (table + targets) is replaced, e.g. docs/benchmarks.md")
     ap.add_argument("--budget", type=int, default=DEFAULT_REQUESTS_PER_MINUTE,
                     help="CWT_REQUESTS_PER_MINUTE for the project (default: the client's default)")
     ap.add_argument("--emulator-rate-limit", type=int, default=3000)
     ap.add_argument("--provider-workers", type=int, default=0, help="bench-only: widen the provider gRPC pool")
+    ap.add_argument("--skip-checkpoints", action="store_true",
+                    help="PULUMI_SKIP_CHECKPOINTS=true for floor and project (state written once, at the end)")
+    ap.add_argument("--parallel", type=int, default=0, help="PULUMI_PARALLEL for floor and project")
+    ap.add_argument("--engine-profile", action="store_true",
+                    help="pass --profiling to every pulumi command (Go CPU/heap profiles of the CLI/engine)")
     ap.add_argument("--profile", action="store_true", help="cProfile the provider process")
     ap.add_argument("--skip", nargs="*", default=[], help="cells to skip, as N:latency (e.g. 1000:50)")
     ap.add_argument("--keep-routes", action="store_true", help="keep per-route request counts in the JSON")
@@ -381,7 +466,9 @@ def main() -> None:
         "machine": machine(),
         "versions": versions(),
         "settings": {"budget_rpm": args.budget, "emulator_rate_limit": args.emulator_rate_limit,
-                     "provider_workers": args.provider_workers or 4, "up_flags": "--yes --skip-preview"},
+                     "provider_workers": args.provider_workers or 4,
+                     "skip_checkpoints": args.skip_checkpoints, "parallel": args.parallel or "default",
+                     "up_flags": "--yes --skip-preview"},
         "skipped": args.skip,
         "results": results,
     }
@@ -394,6 +481,11 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n")
         print(f"wrote {args.out}")
+    if args.md:
+        write_markdown(args.md, doc)
+        print(f"wrote {args.md}")
+    for name, met, evidence in targets(results):
+        print(f"TARGET {'n/a ' if met is None else 'MET ' if met else 'MISS'} {name}: {evidence}")
     sys.exit(1 if problems else 0)
 
 
