@@ -310,8 +310,17 @@ def test_emulator_command_starts_and_prints_the_environment(tmp_path):
         token = json.loads((tmp_path / "state" / "tokens.json").read_text())["admin_token"]
         assert token not in text and "tokens.json" in text
     finally:
-        proc.terminate()
+        proc.terminate()  # SIGTERM must stop the emulator child as well
         proc.wait(timeout=15)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api", timeout=0.5)
+        except httpx.HTTPError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the emulator still answers after `cwtenants emulator` was terminated")
 
 
 def test_help_texts():
