@@ -32,7 +32,7 @@ def test_from_env_reads_all_variables():
 def test_from_env_defaults_optional_variables():
     env = {k: v for k, v in ENV.items() if k not in ("CHATWOOT_PLATFORM_TOKEN", "CWT_REQUESTS_PER_MINUTE")}
     s = Settings.from_env(env)
-    assert s.platform_token is None and s.requests_per_minute == 1200
+    assert s.platform_token is None and s.requests_per_minute == 2400
 
 
 def test_from_env_uses_os_environ(monkeypatch):

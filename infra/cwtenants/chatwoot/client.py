@@ -33,7 +33,7 @@ Retry policy (tenacity; capped exponential backoff with full jitter: before retr
 
 "→ X" names the error raised once the retries are exhausted.
 
-Client-side rate limit: a sliding-window limiter (``requests_per_minute``, default 1200,
+Client-side rate limit: a sliding-window limiter (``requests_per_minute``, default 2400,
 0 disables it) is acquired before **every** attempt, retries included, so the client never
 sends more than the budget in any 60-second window; the 429 path is only a safety net. By
 default the limiter (and the optional ``max_concurrency`` semaphore) is shared process-wide
