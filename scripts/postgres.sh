@@ -78,6 +78,10 @@ init_cluster() {
   local bin; bin=$(pg_bin)
   mkdir -p "$PGROOT"
   chmod 0755 "$PGROOT"
+  if ! as_server test -x "$PGROOT"; then
+    log "user $SERVER_USER cannot reach $PGROOT (a parent directory is private): choose another CWT_PG_DIR"
+    exit 1
+  fi
   mkdir -p "$DATA" "$RUN"
   [ "$SERVER_USER" != "$(id -un)" ] && chown "$SERVER_USER:" "$DATA" "$RUN"
   chmod 0700 "$DATA"

@@ -29,13 +29,34 @@ def main() -> None:
         lines = "\n".join(str(p) for p in err.problems)
         pulumi.log.error(f"the provider catalog in {folder} is invalid:\n{lines}")
         raise pulumi.RunError(f"{len(err.problems)} problem(s) in the provider catalog") from None
-    agents = declare_agents(catalog.providers)
+    # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
+    providers = in_group(catalog.providers, shard_group())
+    agents = declare_agents(providers)
     summaries = {}
-    for spec in catalog.providers:
+    for spec in providers:
         summaries[spec.slug] = Provider(spec, agents).summary
     pulumi.export("providers", summaries)
     url = os.environ.get("CHATWOOT_URL") or pulumi.Config("cwtenants").get("url") or ""
     pulumi.export("chatwoot_url", url.rstrip("/"))
+
+
+def shard_group() -> str:
+    """This stack's provider group: CWT_GROUP, else config cwtenants:group; "*" (default) = all."""
+    return (os.environ.get("CWT_GROUP") or pulumi.Config("cwtenants").get("group") or "*").strip()
+
+
+def in_group(providers, group: str) -> list:
+    """The providers of one group; "*" = all, "-" = those without a group.
+
+    A group that matches no provider is an error, not an empty stack: a typo must not make a
+    stack forget (or, with `offboarding: delete`, delete) everything it manages."""
+    if group == "*":
+        return list(providers)
+    chosen = [p for p in providers if (p.group or "-") == group]
+    if not chosen:
+        known = sorted({p.group or "-" for p in providers})
+        raise pulumi.RunError(f"no provider has group {group!r} (cwtenants:group / CWT_GROUP); groups: {known}")
+    return chosen
 
 
 def merge_agents(providers) -> dict[str, tuple]:
