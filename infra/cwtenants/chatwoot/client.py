@@ -35,7 +35,9 @@ Retry policy (tenacity; capped exponential backoff with full jitter: before retr
 
 Client-side rate limit: a sliding-window limiter (``requests_per_minute``, default 2400,
 0 disables it) is acquired before **every** attempt, retries included, so the client never
-sends more than the budget in any 60-second window; the 429 path is only a safety net. By
+sends more than the budget in any 60-second window (the shared limiter's window is 60 s +
+``WINDOW_MARGIN_S``, so requests *arriving* at the server respect it too); the 429 path is
+only a safety net. By
 default the limiter (and the optional ``max_concurrency`` semaphore) is shared process-wide
 by all clients talking to the same Chatwoot URL; pass ``limiter=``/``clock=``/``sleep=`` for
 a private one (tests).
@@ -91,6 +93,14 @@ _NOT_RETRYABLE_LOCAL = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 _PORTAL_ITEM = re.compile(r"^/portals/[^/?#]+")
 
 _POOL_SIZE = 8  # ~8 worker threads (Pulumi's default parallelism is higher, but we cap it)
+
+#: The shared limiter counts grants over 60 s + this margin. A grant is taken just before the
+#: request is sent, and the server counts the request when it arrives: a thread descheduled
+#: between the two (GIL, a loaded machine) shifts arrivals against grants. With an exact 60 s
+#: window the benchmark saw 2404 requests in one server-side 60 s window at a 2400 budget
+#: (docs/benchmarks.md); the margin absorbs grant-to-arrival delays up to 1 s for ~1.6 % of
+#: throughput when the budget is the bottleneck.
+WINDOW_MARGIN_S = 1.0
 
 
 class RequestStats(Counter):
@@ -175,7 +185,8 @@ class ChatwootClient:
                 limiter_sleep = self._sleep if clock is not None else time.sleep
                 limiter = SlidingWindowLimiter(rpm, 60.0, clock=self._clock, sleep=limiter_sleep)
             else:
-                limiter = shared_gate(("limiter", settings.url, rpm), lambda: SlidingWindowLimiter(rpm))
+                limiter = shared_gate(("limiter", settings.url, rpm),
+                                      lambda: SlidingWindowLimiter(rpm, 60.0 + WINDOW_MARGIN_S))
         self.limiter = limiter
         if semaphore is None and settings.max_concurrency:
             n = settings.max_concurrency
