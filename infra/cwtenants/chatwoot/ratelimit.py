@@ -52,11 +52,14 @@ class SlidingWindowLimiter:
                 if len(grants) < self.limit:
                     grants.append(now)
                     return now
-                delay = grants[0] + self.window - now
+                # Never 0: with floats, `now - window` (expiry test above) and
+                # `grant + window - now` can disagree by one ulp, and a zero delay then made a
+                # fake-clock caller spin forever (seen as a "deadlock" under load).
+                delay = max(grants[0] + self.window - now, 1e-6)
                 self.waited_seconds += delay
                 self.waits += 1
             # sleep outside the lock so other threads can observe/expire grants
-            self._sleep(max(delay, 0.0))
+            self._sleep(delay)
 
     def in_window(self) -> int:
         """Number of grants in the current window."""
