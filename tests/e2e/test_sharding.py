@@ -41,25 +41,18 @@ def _set_group(d, slug: str, group: str) -> None:
     path.write_text("\n".join(lines + [f"group: {group}", ""]))
 
 
-def test_each_shard_reconciles_only_its_group(deployment):
-    d = deployment
-    eu = _shard(d, "eu", "eu")
-    assert eu.up()["resourceChanges"].get("create", 0) > 0
-    inboxes = sorted(i["name"] for i in d.api("GET", "/inboxes").json()["payload"])
-    assert inboxes == ["Harbor VPS Support"]  # only the eu provider
-    assert set(eu.outputs()["providers"]) == {"harbor-vps"}
+def test_group_selection():
+    from types import SimpleNamespace as P
 
-    ungrouped = _shard(d, "ungrouped", "-")
-    ungrouped.up()
-    assert set(ungrouped.outputs()["providers"]) == {"nimbus-cloud"}
+    from cwtenants.program import in_group
 
-    # a group nobody has is an error, before any API call (a typo must not empty a stack)
-    typo = _shard(d, "typo", "eu-west")
-    d.reset_stats()
-    proc = typo.run("up", "--yes", check=False)
-    assert proc.returncode != 0
-    assert "no provider has group 'eu-west'" in proc.stdout
-    assert d.stats()["total"] == 0
+    ps = [P(slug="a", group="eu"), P(slug="b", group="us"), P(slug="c", group=None), P(slug="d", group="eu")]
+    slugs = lambda g: [p.slug for p in in_group(ps, g)]  # noqa: E731
+    assert slugs("*") == ["a", "b", "c", "d"]
+    assert slugs("eu") == ["a", "d"]
+    assert slugs("-") == ["c"]
+    with pytest.raises(Exception, match=r"no provider has group 'eu-west'.*\['-', 'eu', 'us'\]"):
+        in_group(ps, "eu-west")
 
 
 def test_moving_a_provider_between_shards_keeps_its_chatwoot_objects(deployment):
@@ -67,7 +60,17 @@ def test_moving_a_provider_between_shards_keeps_its_chatwoot_objects(deployment)
     _set_group(d, "nimbus-cloud", "us")  # two shards: us (greenleaf-hosting, nimbus-cloud), eu (harbor-vps)
     us, eu = _shard(d, "us", "us"), _shard(d, "eu", "eu")
     us.up()
+    assert sorted(i["name"] for i in d.api("GET", "/inboxes").json()["payload"]) == [
+        "Greenleaf Hosting Support", "Nimbus Cloud Support"]  # only the us shard's providers
     eu.up()
+    assert set(eu.outputs()["providers"]) == {"harbor-vps"}
+
+    # a group nobody has is an error before any API call: a typo must not empty a stack
+    typo = _shard(d, "typo", "eu-west")
+    d.reset_stats()
+    proc = typo.run("up", "--yes", check=False)
+    assert proc.returncode != 0 and "no provider has group 'eu-west'" in proc.stdout
+    assert d.stats()["total"] == 0
     before_us = _urns(us)
     ids_before = {u.split("::")[-1]: r.get("id") for u, r in before_us.items() if r.get("id")}
     users_before = {a["email"]: a["id"] for a in d.api("GET", "/agents").json()}
@@ -82,7 +85,12 @@ def test_moving_a_provider_between_shards_keeps_its_chatwoot_objects(deployment)
     assert planned and {s["op"] for s in planned} == {"delete"}, [(s["op"], s["urn"]) for s in planned]
     forget = [s["urn"] for s in planned]
     assert any("greenleaf-hosting-inbox" in u for u in forget) and any(":Agent::" in u for u in forget)
-    for urn in forget:  # in plan order: dependents (children, memberships) first
+    comp = [u for u in forget if u.endswith("cwtenants:index:Provider::greenleaf-hosting")]
+    assert len(comp) == 1
+    us.run("state", "delete", "--stack", "us", "--yes", "--target-dependents", comp[0])  # + its children
+    left = [s["urn"] for s in us.preview_json()["steps"] if s["op"] != "same"]
+    assert left and all(":Agent::" in u for u in left), left  # agents live at the stack's top level
+    for urn in left:
         us.run("state", "delete", "--stack", "us", "--yes", urn)
     us.run("preview", "--expect-no-changes")
     us.up()  # refreshes the shard's outputs only
@@ -101,4 +109,3 @@ def test_moving_a_provider_between_shards_keeps_its_chatwoot_objects(deployment)
     assert moved and {k: ids_after.get(k) for k in moved} == moved, json.dumps([moved, ids_after], indent=1)
     assert {a["email"]: a["id"] for a in d.api("GET", "/agents").json()} == users_before
     eu.run("preview", "--expect-no-changes")
-    us.run("preview", "--expect-no-changes")
