@@ -101,6 +101,7 @@ def serve(engine_address: str) -> None:
                 error=f"the Python program exited with code {proc.returncode}"
             )
 
+    _exit_with_parent()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(Host(), server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -112,6 +113,21 @@ def serve(engine_address: str) -> None:
         server.wait_for_termination()
     except KeyboardInterrupt:  # the CLI stops its plugins with SIGINT when it is done
         server.stop(grace=None)
+
+
+def _exit_with_parent() -> None:
+    """Stop when the pulumi CLI that started us is gone (e.g. killed): no orphaned hosts."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _sdk_version() -> str:
