@@ -461,7 +461,19 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], help="cells to skip, as N:latency (e.g. 1000:50)")
     ap.add_argument("--keep-routes", action="store_true", help="keep per-route request counts in the JSON")
     ap.add_argument("--work", type=Path, default=None, help="work folder (default: a new temp folder, kept)")
+    ap.add_argument("--render", type=Path, default=None,
+                    help="only re-render --md (and print targets) from an existing results JSON")
     args = ap.parse_args()
+
+    if args.render:
+        doc = json.loads(args.render.read_text())
+        print(table(doc["results"]))
+        if args.md:
+            write_markdown(args.md, doc)
+            print(f"wrote {args.md}")
+        for name, met, evidence in targets(doc["results"]):
+            print(f"TARGET {'n/a ' if met is None else 'MET ' if met else 'MISS'} {name}: {evidence}")
+        return
 
     work = args.work or Path(tempfile.mkdtemp(prefix="cwt-bench-"))
     work.mkdir(parents=True, exist_ok=True)
