@@ -1,14 +1,13 @@
 """Helpers for the PostgreSQL-backend e2e tests (fixtures are in conftest.py next to this file).
 
-The e2e fixtures again, with the Pulumi state in PostgreSQL instead of a local folder.
-
 `scripts/postgres.sh` starts (once per session, idempotently) a private PostgreSQL server on
 127.0.0.1:55432. Every test gets its own state *table* in that database (the DIY backend's
 `table=` URL parameter), so tests never see each other's stacks or locks, and a test can read
-exactly its own rows with SQL.
+exactly its own rows with SQL. Tests that stop the server get one of their own (`private_pg`).
 
-`deployment` / `empty_deployment` here shadow the parent fixtures of the same name, so a test
-module in this folder that imports the parent suite's test functions runs them on PostgreSQL.
+`make_deployment` is the parent conftest's (tests/e2e/conftest.py, not edited here); the
+`PULUMI_BACKEND_URL` passed in `extra_env` overrides the `file://` one `Pulumi.env()` sets,
+because `extra_env` is applied last.
 """
 
 from __future__ import annotations
@@ -16,12 +15,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -11,7 +11,6 @@ converges, adopting by natural key whatever the dead run had already created in 
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -29,12 +28,7 @@ def _two_providers(d) -> None:
     d.write_provider("bolt-servers", {"name": "Bolt Servers", "group": "eu"})
 
 
-# the file backend takes the same code path (DIY lock objects through the bucket API);
-# it runs with CWT_E2E_POSTGRES_FULL=1 to keep the default suite short
-_BACKENDS = ["postgres", "file"] if os.environ.get("CWT_E2E_POSTGRES_FULL", "") not in ("", "0") else ["postgres"]
-
-
-@pytest.fixture(params=_BACKENDS)
+@pytest.fixture(params=["postgres", "file"])
 def small(request, tmp_path, emulator):
     """Two minimal providers (no agents), on the PostgreSQL or on the file backend."""
     env = request.getfixturevalue("pg_env") if request.param == "postgres" else {}

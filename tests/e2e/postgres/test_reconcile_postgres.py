@@ -1,17 +1,13 @@
 """The reconciler e2e suite with the Pulumi state in PostgreSQL.
 
 The parent suite (tests/e2e/test_reconcile.py) is imported as is: its tests take the
-`deployment` fixture, which this folder's conftest binds to a PostgreSQL backend, so they run a
-second time against the database. By default only the in-place update runs (create and no-op
-are covered below, removal from state by test_sharding/the lock tests): every pulumi call costs
-seconds. CWT_E2E_POSTGRES_FULL=1 runs all of them.
-The tests below add what only makes sense here: the state really is in the table, and the file
-backend is not used.
+`deployment` fixture, which this folder's conftest binds to a PostgreSQL backend, so every one of
+them runs a second time against the database (~70 s). The test below adds what only makes sense
+here: the state really is in the table, the file backend is not used, no password is shown.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +20,8 @@ import test_reconcile as _file_suite  # noqa: E402
 pytestmark = pytest.mark.e2e
 
 # The parent suite, re-collected here with the PostgreSQL `deployment` fixture.
-_DEFAULT = {
-    "test_one_field_change_is_one_update",                     # update in place
-}
-_FULL = os.environ.get("CWT_E2E_POSTGRES_FULL", "") not in ("", "0")
 for _name in dir(_file_suite):
-    if _name.startswith("test_") and (_FULL or _name in _DEFAULT):
+    if _name.startswith("test_"):
         globals()[f"{_name}__postgres"] = getattr(_file_suite, _name)
 del _name
 
