@@ -32,6 +32,7 @@ from pulumi.dynamic import (
 )
 
 from ..chatwoot import ChatwootClient, Settings
+from ..chatwoot.errors import OutcomeUnknown
 
 # --------------------------------------------------------------------------------------------
 # Credentials and the shared client (one per provider process)
@@ -234,6 +235,42 @@ class KindProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict) -> None:
         self.kind.delete(client(), id_, props)
+
+
+def find_or_create(
+    find: Callable[[bool], dict | None],
+    post: Callable[[], dict],
+    taken: Callable[[Exception], bool] = lambda exc: False,
+) -> tuple[dict, bool]:
+    """Create an object at most once; return ``(live object, adopted)``.
+
+    ``find(fresh)`` looks the object up by its natural key. It runs first (adoption), and again
+    when the POST's outcome is unknown (the write may be committed: a lost response must not
+    become a duplicate) or when ``taken(exc)`` says the server refused it as already existing
+    (another run made it in between)."""
+    live = find(False)
+    if live is not None:
+        return live, True
+    try:
+        return post(), False
+    except OutcomeUnknown:
+        live = find(True)
+        return (live, False) if live is not None else (post(), False)
+    except Exception as exc:
+        if not taken(exc):
+            raise
+        live = find(True)
+        if live is None:
+            raise
+        return live, True
+
+
+def vanished(what: str) -> RuntimeError:
+    """The error for an update of an object that was deleted in Chatwoot behind our back."""
+    return RuntimeError(
+        f"{what} no longer exists in Chatwoot; run `pulumi refresh` (or `pulumi up --refresh`) "
+        "so it is created again"
+    )
 
 
 def say(message: str) -> None:

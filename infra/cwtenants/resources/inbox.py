@@ -21,8 +21,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
-from ..chatwoot.errors import NotFound, OutcomeUnknown
-from .base import Gone, KindProvider, ObjectKind, lists, say
+from ..chatwoot.errors import NotFound
+from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
@@ -115,17 +115,13 @@ class InboxKind(ObjectKind):
         return matches[0] if matches else None
 
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
-        live = self.find(c, inputs["name"])
-        if live is None:
-            try:
-                live = c.post("/inboxes", body(inputs, create=True))
-            except OutcomeUnknown:
-                # The POST may have been committed: look before sending it again (§4.2: names
-                # are not unique, so a blind retry would make a duplicate).
-                live = self.find(c, inputs["name"], fresh=True)
-                if live is None:
-                    live = c.post("/inboxes", body(inputs, create=True))
-        else:
+        # §4.2: inbox names are not unique, so a blind retry after a lost response would
+        # make a duplicate; find_or_create looks first.
+        live, adopted = find_or_create(
+            lambda fresh: self.find(c, inputs["name"], fresh),
+            lambda: c.post("/inboxes", body(inputs, create=True)),
+        )
+        if adopted:
             say(f"inbox '{live['name']}' (id {live['id']}) already exists: adopting it")
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
@@ -146,10 +142,7 @@ class InboxKind(ObjectKind):
         try:
             live = c.patch(f"/inboxes/{id_}", body(news, create=False))
         except NotFound:
-            raise RuntimeError(
-                f"inbox {id_} of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
-                "run `pulumi refresh` (or `pulumi up --refresh`) so it is created again"
-            ) from None
+            raise vanished(f"inbox {id_} of provider {news.get('provider_slug')}") from None
         lists.upsert(LIST, live)
         return live
 

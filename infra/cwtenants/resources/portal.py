@@ -21,8 +21,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
-from ..chatwoot.errors import NotFound, OutcomeUnknown, ServerError, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, lists, say
+from ..chatwoot.errors import NotFound, ServerError, Unprocessable
+from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -129,23 +129,22 @@ class PortalKind(ObjectKind):
 
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
         slug = inputs["slug"]
-        live = self.find(c, slug)
-        if live is None:
-            try:
-                live = c.post("/portals", body(inputs))
-            except (OutcomeUnknown, Unprocessable) as exc:
-                live = self.find(c, slug, fresh=True)
-                if live is None:
-                    if isinstance(exc, Unprocessable):
-                        if "slug" in (exc.attributes or []):
-                            raise RuntimeError(
-                                f"portal slug '{slug}' (provider {inputs.get('provider_slug')}) is already "
-                                "used by another account on this Chatwoot installation — portal slugs are "
-                                "unique installation-wide; choose another `portal.slug`"
-                            ) from None
-                        raise
-                    live = c.post("/portals", body(inputs))
-        else:
+        try:
+            live, adopted = find_or_create(
+                lambda fresh: self.find(c, slug, fresh),
+                lambda: c.post("/portals", body(inputs)),
+                taken=lambda exc: isinstance(exc, Unprocessable),
+            )
+        except Unprocessable as exc:
+            if "slug" in (exc.attributes or []):
+                # §4.2: taken, but not in this account's list: another account owns it
+                raise RuntimeError(
+                    f"portal slug '{slug}' (provider {inputs.get('provider_slug')}) is already "
+                    "used by another account on this Chatwoot installation — portal slugs are "
+                    "unique installation-wide; choose another `portal.slug`"
+                ) from None
+            raise
+        if adopted:
             say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
@@ -177,10 +176,7 @@ class PortalKind(ObjectKind):
         except (NotFound, ServerError) as exc:
             if isinstance(exc, ServerError) and not exc.unknown_portal_candidate:
                 raise
-            raise RuntimeError(
-                f"portal '{current}' of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
-                "run `pulumi refresh` (or `pulumi up --refresh`) so it is created again"
-            ) from None
+            raise vanished(f"portal '{current}' of provider {news.get('provider_slug')}") from None
         lists.upsert(LIST, live)
         return live
 

@@ -13,8 +13,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
-from ..chatwoot.errors import NotFound, OutcomeUnknown, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, lists, say
+from ..chatwoot.errors import NotFound, Unprocessable
+from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
 
 LIST = "teams"
 
@@ -71,19 +71,13 @@ class TeamKind(ObjectKind):
         return None
 
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
-        live = self.find(c, inputs["name"])
-        if live is None:
-            try:
-                live = c.post("/teams", body(inputs))
-            except (OutcomeUnknown, Unprocessable) as exc:
-                # The POST may have been committed (lost response) or a concurrent run made it
-                # (422 "Name has already been taken"): look again before anything else.
-                live = self.find(c, inputs["name"], fresh=True)
-                if live is None:
-                    if isinstance(exc, Unprocessable):
-                        raise
-                    live = c.post("/teams", body(inputs))
-        else:
+        live, adopted = find_or_create(
+            lambda fresh: self.find(c, inputs["name"], fresh),
+            lambda: c.post("/teams", body(inputs)),
+            # 422 "Name has already been taken": a concurrent run made it
+            taken=lambda exc: isinstance(exc, Unprocessable),
+        )
+        if adopted:
             say(f"team '{live['name']}' (id {live['id']}) already exists: adopting it")
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
@@ -104,10 +98,7 @@ class TeamKind(ObjectKind):
         try:
             live = c.patch(f"/teams/{id_}", body(news))
         except NotFound:
-            raise RuntimeError(
-                f"team {id_} of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
-                "run `pulumi refresh` (or `pulumi up --refresh`) so it is created again"
-            ) from None
+            raise vanished(f"team {id_} of provider {news.get('provider_slug')}") from None
         lists.upsert(LIST, live)
         return live
 

@@ -1,0 +1,73 @@
+"""find_or_create: a create is sent at most once per outcome we know about (issue 5, client rules)."""
+
+import pytest
+
+from cwtenants.chatwoot.errors import OutcomeUnknown, ServerError, Unprocessable
+from cwtenants.resources.base import find_or_create
+
+
+class World:
+    def __init__(self, existing=None, post_results=()):
+        self.objects = list(existing or [])
+        self.post_results = list(post_results)  # each: "ok", "lost", "lost-uncommitted", "taken", "500"
+        self.posts = 0
+        self.finds = []
+
+    def find(self, fresh):
+        self.finds.append(fresh)
+        return self.objects[0] if self.objects else None
+
+    def post(self):
+        self.posts += 1
+        outcome = self.post_results.pop(0)
+        if outcome == "ok":
+            self.objects.append({"id": self.posts})
+            return self.objects[-1]
+        if outcome == "lost":  # committed, response lost
+            self.objects.append({"id": self.posts})
+            raise OutcomeUnknown("POST", "/x", None, "response lost")
+        if outcome == "lost-uncommitted":
+            raise OutcomeUnknown("POST", "/x", None, "response lost")
+        if outcome == "taken":
+            self.objects.append({"id": 99})  # a concurrent run made it
+            raise Unprocessable("POST", "/x", 422, "Name has already been taken", attributes=["name"])
+        raise ServerError("POST", "/x", 500, "Internal Server Error")
+
+
+def run(w, taken=lambda e: isinstance(e, Unprocessable)):
+    return find_or_create(w.find, w.post, taken=taken)
+
+
+def test_existing_object_is_adopted_without_post():
+    w = World(existing=[{"id": 7}])
+    assert run(w) == ({"id": 7}, True) and w.posts == 0
+
+
+def test_lost_response_of_a_committed_create_is_found_not_resent():
+    w = World(post_results=["lost"])
+    assert run(w) == ({"id": 1}, False)
+    assert w.posts == 1 and w.finds == [False, True]  # the second lookup bypasses the list cache
+
+
+def test_lost_response_of_an_uncommitted_create_is_sent_again_once():
+    w = World(post_results=["lost-uncommitted", "ok"])
+    assert run(w) == ({"id": 2}, False) and w.posts == 2
+
+
+def test_conflict_from_a_concurrent_run_adopts():
+    w = World(post_results=["taken"])
+    assert run(w) == ({"id": 99}, True) and w.posts == 1
+
+
+def test_server_error_on_post_is_not_retried_blindly():
+    w = World(post_results=["500"])
+    with pytest.raises(ServerError):
+        run(w)
+    assert w.posts == 1
+
+
+def test_conflict_that_is_not_ours_to_adopt_is_raised():
+    w = World(post_results=["taken"])
+    w.find = lambda fresh: None
+    with pytest.raises(Unprocessable):
+        run(w)
