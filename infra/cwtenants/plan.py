@@ -22,11 +22,13 @@ from deepdiff import DeepDiff
 
 from .catalog import Catalog, ProviderSpec
 from .chatwoot import ChatwootClient
+from .resources import agent as agent_resource
 from .resources import inbox as inbox_res
 from .resources import portal as portal_res
 from .resources import team as team_res
 
 INBOX, TEAM, PORTAL = inbox_res.InboxKind(), team_res.TeamKind(), portal_res.PortalKind()
+AGENT = agent_resource.AgentKind()
 
 IN_SYNC, CREATE, UPDATE, AMBIGUOUS = "in-sync", "create", "update", "ambiguous"
 
@@ -128,20 +130,6 @@ def _compare(kind: str, key: str, live: dict | None, want: dict, live_norm: Call
     return ObjectPlan(kind, key, UPDATE if found else IN_SYNC, found)
 
 
-def _agent_view(agent: dict, spec) -> dict:
-    view = {"name": agent.get("name"), "role": agent.get("role")}
-    if spec.availability is not None:
-        view["availability"] = agent.get("availability_status")
-    return view
-
-
-def _agent_want(spec) -> dict:
-    want = {"name": spec.name, "role": spec.role}
-    if spec.availability is not None:
-        want["availability"] = spec.availability
-    return want
-
-
 def _members(kind: str, key: str, live_emails: set[str], spec: ProviderSpec) -> ObjectPlan:
     wanted = {a.email for a in spec.agents}
     missing = sorted(wanted - live_emails)
@@ -203,8 +191,11 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex) -> ProviderPlan:
                                    INBOX.normalise))
 
     for a in spec.agents:
-        pp.objects.append(_compare("agent", a.email, live.agents.get(a.email), _agent_want(a),
-                                   lambda agent, a=a: _agent_view(agent, a)))
+        # the same normalisation as the Agent resource (availability compared only when declared)
+        want = AGENT.normalise_inputs(agent_resource.desired(a))
+        pp.objects.append(_compare("agent", a.email, live.agents.get(a.email), want,
+                                   lambda live_agent, managed=a.availability is not None:
+                                   AGENT.normalise(live_agent, managed)))
     return pp
 
 
