@@ -342,7 +342,7 @@ def versions() -> dict:
 def machine() -> dict:
     return {"nproc": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "platform": platform.platform(), "cpu": platform.processor() or platform.machine(),
-            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+            "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
 def fmt_row(r: dict) -> list[str]:
@@ -413,7 +413,7 @@ def markdown(doc: dict) -> str:
     m, v = doc["machine"], doc["versions"]
     lines = [BEGIN, "",
              f"Run {doc['date']} (`{doc['command']}`, {doc['total_wall_s'] / 60:.1f} min) on {m['nproc']} cores, "
-             f"{m['memory_gib']} GiB, {m['platform']}; load average at start {m['load_avg_at_start']}.",
+             f"{m['memory_gib']} GiB, {m['platform']}; load average at the end {m['load_avg_at_end']}.",
              f"Pulumi CLI {v['pulumi_cli']}, SDK {v['pulumi_sdk']}, Python {v['python']}, grpcio {v['grpcio']}, "
              f"httpx {v['httpx']}, dill {v['dill']}; git {v['git']}. Settings: {json.dumps(doc['settings'])}.",
              "", table(doc["results"]), "",
