@@ -136,6 +136,7 @@ def cw_env(request, monkeypatch):
     monkeypatch.setattr(base, "_client", None)
     monkeypatch.setattr(base, "_config", {})
     base.lists.clear()
+    base.created_empty.clear()
     # the list cache never expires inside a test (a slow recording must not add list calls
     # that a fast replay would skip); tests clear it explicitly where they want a fresh read
     monkeypatch.setattr(base.lists, "clock", lambda: 0.0)
@@ -143,6 +144,7 @@ def cw_env(request, monkeypatch):
     if base._client is not None:
         base._client.close()
     base.lists.clear()
+    base.created_empty.clear()
 
 
 @pytest.fixture

@@ -133,6 +133,11 @@ class ListCache:
 
 lists = ListCache()
 
+# Teams and inboxes this provider process created (not adopted) during this deployment, as
+# ("team" | "inbox", id). Chatwoot creates them with no members, so the membership resources
+# that run right after need not read their member lists (one GET less per team and inbox).
+created_empty: set[tuple[str, int]] = set()
+
 
 # --------------------------------------------------------------------------------------------
 # The per-object contract and the generic provider

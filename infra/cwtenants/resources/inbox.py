@@ -22,7 +22,7 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
@@ -123,6 +123,8 @@ class InboxKind(ObjectKind):
         )
         if adopted:
             say(f"inbox '{live['name']}' (id {live['id']}) already exists: adopting it")
+        else:
+            created_empty.add(("inbox", int(live["id"])))
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
             live = c.patch(f"/inboxes/{live['id']}", body(inputs, create=False))

@@ -33,7 +33,7 @@ from pulumi.dynamic import ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, client, say
+from .base import Gone, KindProvider, ObjectKind, client, created_empty, say
 
 AUTHORITATIVE = "authoritative"
 
@@ -125,7 +125,9 @@ class MembersKind(ObjectKind):
 
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
         target = int(inputs["target_id"])
-        current = observe(self.list(c, target), inputs)
+        # A team/inbox this process has just created has no members: no need to read them.
+        fresh = (self.what, target) in created_empty
+        current = observe([] if fresh else self.list(c, target), inputs)
         if self.normalise_inputs(current) != self.normalise_inputs(inputs):
             self.apply(c, target, current, inputs)
         return str(target), {}

@@ -14,7 +14,7 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
 
 LIST = "teams"
 
@@ -79,6 +79,8 @@ class TeamKind(ObjectKind):
         )
         if adopted:
             say(f"team '{live['name']}' (id {live['id']}) already exists: adopting it")
+        else:
+            created_empty.add(("team", int(live["id"])))
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
             live = c.patch(f"/teams/{live['id']}", body(inputs))
