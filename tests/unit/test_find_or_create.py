@@ -90,6 +90,8 @@ def test_members_of_a_team_created_in_this_run_are_not_read_again():
             calls.append(("PATCH", path, json))
             return []
 
+        post = delete = patch  # not expected here; recorded as PATCH if they were
+
     inputs = {"target_id": 5, "members": ["a@x.example"], "user_ids": {"a@x.example": 9},
               "membership": "authoritative", "provider_slug": "p"}
     base.created_empty.clear()
