@@ -4,6 +4,13 @@
 # anything else is passed to the real interpreter unchanged.
 here=$(cd "$(dirname "$0")" && pwd)
 py="${CWT_BENCH_PYTHON:-$here/../.venv/bin/python}"
+# The project's launcher runs `-m cwtenants.provider_host` (pulumi.dynamic with
+# CWT_PROVIDER_WORKERS threads); the shim then uses that worker count unless the bench sets one.
+if [ "$1" = "-u" ] && [ "$2" = "-m" ] && [ "$3" = "cwtenants.provider_host" ] && [ -n "${CWT_BENCH_PROVIDER_STATS:-}" ]; then
+  export CWT_BENCH_PROVIDER_WORKERS="${CWT_BENCH_PROVIDER_WORKERS:-${CWT_PROVIDER_WORKERS:-8}}"
+  shift 3
+  exec "$py" -u "$here/provider_shim.py" "$@"
+fi
 if [ "$1" = "-u" ] && [ "$2" = "-m" ] && [ "$3" = "pulumi.dynamic" ] && [ -n "${CWT_BENCH_PROVIDER_STATS:-}" ]; then
   shift 3
   exec "$py" -u "$here/provider_shim.py" "$@"

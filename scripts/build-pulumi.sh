@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the Pulumi CLI from Go modules and install the dynamic-provider shim shipped in the
-# sdk module (no prebuilt binary is ever downloaded).
+# Build the Pulumi CLI from Go modules (no prebuilt binary is ever downloaded) and install the
+# launchers of its two Python plugins.
 #
 # Not built, because the Go module proxy reachable here does not serve them at any version
 # (checked 2026-11-25: 403 for tags, commits, @latest and the version list):
@@ -10,8 +10,9 @@
 # The Python language host (pulumi-language-python) is NOT built here: its Go module
 # (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) is not served by the
 # module proxy at any version (403 for tags, commits and @latest). The project ships its own
-# small language host instead (infra/cwtenants/langhost.py); this script installs a two-line
+# small language host instead (infra/cwtenants/langhost.py); this script installs a short
 # launcher for it next to the pulumi binary, where the CLI looks for bundled language hosts.
+# Likewise the dynamic-provider launcher runs infra/cwtenants/provider_host.py.
 #
 # Idempotent: binaries are cached outside the repository in a folder keyed by version,
 #   ${PULUMI_BUILD_CACHE:-$HOME/.cache/cwtenants}/pulumi-v<version>/bin
@@ -29,6 +30,26 @@ want=(pulumi pulumi-resource-pulumi-python pulumi-language-python)
 
 have_all() { for b in "${want[@]}"; do [ -x "$BIN/$b" ] || return 1; done; }
 if [ "${1:-}" = "--print-bin" ]; then echo "$BIN"; exit 0; fi
+
+# Two launchers, (re)written on every run (cheap, and a cache made by an older version of this
+# script gets the current ones). The Python is PULUMI_PYTHON_CMD (scripts/env.sh sets it to
+# the project's .venv), else .venv/bin/python in the working directory, else python3.
+write_launcher() {  # name, module, what
+  cat > "$BIN/$1.tmp" <<SH
+#!/bin/sh
+# $3 — implemented by the cwtenants package ($2).
+if [ -n "\${PULUMI_PYTHON_CMD:-}" ]; then py=\$PULUMI_PYTHON_CMD
+elif [ -x .venv/bin/python ]; then py=.venv/bin/python
+else py=python3; fi
+exec "\$py" -u -m $2 "\$@"
+SH
+  chmod 0755 "$BIN/$1.tmp" && mv "$BIN/$1.tmp" "$BIN/$1"
+}
+mkdir -p "$BIN"
+write_launcher pulumi-language-python cwtenants.langhost "Pulumi language host for Python programs"
+# Replaces the SDK's shim (which runs `python -m pulumi.dynamic`): same server, more worker
+# threads (see infra/cwtenants/provider_host.py).
+write_launcher pulumi-resource-pulumi-python cwtenants.provider_host "Pulumi dynamic-provider process for Python"
 if have_all; then echo "$BIN"; exit 0; fi
 
 command -v go >/dev/null || { echo "build-pulumi: Go toolchain not found (need Go >= 1.25)" >&2; exit 1; }
@@ -51,20 +72,6 @@ if [ ! -x "$BIN/pulumi" ]; then
   go build -trimpath -tags osusergo,grpcnotrace -ldflags "$LD" -o "$BIN/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   mv "$BIN/pulumi.tmp" "$BIN/pulumi"
 fi
-# The dynamic-provider shim is a shell script inside the sdk module zip (the zip drops the exec bit).
-sdkdir=$(go mod download -json github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION | python3 -c 'import json,sys;print(json.load(sys.stdin)["Dir"])')
-install -m 0755 "$sdkdir/python/dist/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python"
-# Launcher for the project's language host (cwtenants.langhost). The Python is the one named by
-# PULUMI_PYTHON_CMD, else the project's .venv, else python3 on PATH.
-cat > "$BIN/pulumi-language-python" <<'SH'
-#!/bin/sh
-# Pulumi language host for Python programs, implemented by the cwtenants package (cwtenants/langhost.py).
-if [ -n "${PULUMI_PYTHON_CMD:-}" ]; then py=$PULUMI_PYTHON_CMD
-elif [ -x .venv/bin/python ]; then py=.venv/bin/python
-else py=python3; fi
-exec "$py" -u -m cwtenants.langhost "$@"
-SH
-chmod 0755 "$BIN/pulumi-language-python"
 have_all || { echo "build-pulumi: some binaries are missing in $BIN" >&2; exit 1; }
 echo "build-pulumi: done in $(( $(date +%s) - start ))s; $(du -sh "$BIN" | cut -f1) in $BIN" >&2
 echo "$BIN"
