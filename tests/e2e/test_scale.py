@@ -20,15 +20,14 @@ natural key, so a run that dies before writing state is repaired by the next run
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from chatwoot_emulator.testing import EmulatorProcess
+from e2e_support import make_deployment
 from cwtenants.catalog import scaffold_provider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -37,19 +36,6 @@ FULL = os.environ.get("CWT_SCALE_TEST") == "1"
 N = int(os.environ.get("CWT_SCALE_N") or (1000 if FULL else 200))
 BUDGET = 2400
 TIMEOUT = 3600
-
-
-def _e2e_conftest():
-    """tests/e2e/conftest.py as pytest imported it (for ``make_deployment``), else by path."""
-    path = (Path(__file__).parent / "conftest.py").resolve()
-    for mod in list(sys.modules.values()):
-        f = getattr(mod, "__file__", None)
-        if f and Path(f).resolve() == path:
-            return mod
-    spec = importlib.util.spec_from_file_location("cwt_e2e_conftest_for_scale", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def write_catalog(folder: Path, n: int) -> int:
@@ -77,7 +63,7 @@ def scale_emulator(tmp_path):
 
 
 def test_many_providers_up_then_clean_preview(tmp_path, scale_emulator):
-    d = _e2e_conftest().make_deployment(
+    d = make_deployment(
         tmp_path, scale_emulator, samples=False, name="scale",
         extra_env={"PULUMI_SKIP_CHECKPOINTS": "true", "CWT_REQUESTS_PER_MINUTE": str(BUDGET)},
     )

@@ -5,42 +5,27 @@
 `table=` URL parameter), so tests never see each other's stacks or locks, and a test can read
 exactly its own rows with SQL. Tests that stop the server get one of their own (`private_pg`).
 
-`make_deployment` is the parent conftest's (tests/e2e/conftest.py, not edited here); the
+`make_deployment` is the e2e harness's (tests/e2e_support.py); the
 `PULUMI_BACKEND_URL` passed in `extra_env` overrides the `file://` one `Pulumi.env()` sets,
 because `extra_env` is applied last.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
+from e2e_support import make_deployment  # noqa: F401  (re-exported for the postgres tests)
 from pulumi_cli import ROOT
 
 SCRIPT = ROOT / "scripts" / "postgres.sh"
 
 
-def _parent_conftest():
-    """tests/e2e/conftest.py as pytest imported it (its `make_deployment`), else loaded by path."""
-    path = (Path(__file__).parents[1] / "conftest.py").resolve()
-    for mod in list(sys.modules.values()):
-        f = getattr(mod, "__file__", None)
-        if f and Path(f).resolve() == path:
-            return mod
-    spec = importlib.util.spec_from_file_location("cwt_e2e_parent_conftest", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
-
-make_deployment = _parent_conftest().make_deployment
 
 
 @dataclass
