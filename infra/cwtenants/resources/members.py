@@ -33,7 +33,7 @@ from pulumi.dynamic import ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, client, created_empty, say
+from .base import Gone, KindProvider, ObjectKind, client, created_empty, say, vanished
 
 AUTHORITATIVE = "authoritative"
 
@@ -142,10 +142,7 @@ class MembersKind(ObjectKind):
         try:
             self.apply(c, int(news.get("target_id") or id_), olds, news)
         except NotFound:
-            raise RuntimeError(
-                f"{self.what} {id_} of provider {news.get('provider_slug')} no longer exists in Chatwoot; "
-                "run `pulumi refresh` (or `pulumi up --refresh`)"
-            ) from None
+            raise vanished(f"{self.what} {id_} of provider {news.get('provider_slug')}") from None
         return {}
 
     def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
