@@ -31,6 +31,10 @@ def main() -> None:
         raise pulumi.RunError(f"{len(err.problems)} problem(s) in the provider catalog") from None
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     providers = in_group(catalog.providers, shard_group())
+    only = selection()
+    if only is not None:
+        targeted(providers, *only)
+        return
     agents = declare_agents(providers)
     summaries = {}
     for spec in providers:
@@ -38,6 +42,33 @@ def main() -> None:
     pulumi.export("providers", summaries)
     url = os.environ.get("CHATWOOT_URL") or pulumi.Config("cwtenants").get("url") or ""
     pulumi.export("chatwoot_url", url.rstrip("/"))
+
+
+def selection() -> tuple[set[str], set[str]] | None:
+    """(slugs, extra agent emails) of a targeted run, from CWT_ONLY_PROVIDERS / CWT_ONLY_AGENTS
+    (comma-separated); None = declare everything (the normal run)."""
+    raw = os.environ.get("CWT_ONLY_PROVIDERS")
+    if raw is None:
+        return None
+    emails = os.environ.get("CWT_ONLY_AGENTS") or ""
+    return ({s.strip() for s in raw.split(",") if s.strip()},
+            {e.strip().lower() for e in emails.split(",") if e.strip()})
+
+
+def targeted(providers, slugs: set[str], emails: set[str]) -> None:
+    """The program of `cwtenants onboard` / `offboard` (always run with `pulumi up --target`).
+
+    Declares only the selected providers and the agents they (or ``emails``) name. Agents are
+    still merged over the whole catalog, so a person shared with other providers keeps the
+    same inputs as in a full run (no false diff afterwards). Resources that are neither declared
+    nor targeted are left untouched by Pulumi, so nothing about other providers is read,
+    compared or sent. Stack outputs are not exported here: the next full run writes them."""
+    chosen = [p for p in providers if p.slug in slugs]
+    for spec in chosen:
+        emails |= {a.email.lower() for a in spec.agents}
+    agents = declare_agents(providers, only=emails)
+    for spec in chosen:
+        Provider(spec, agents)
 
 
 def shard_group() -> str:
@@ -82,11 +113,14 @@ def merge_agents(providers) -> dict[str, tuple]:
     return merged
 
 
-def declare_agents(providers) -> dict[str, agent.Agent]:
-    """One account-user resource per unique email (logical name ``agent-<email>``)."""
+def declare_agents(providers, only: set[str] | None = None) -> dict[str, agent.Agent]:
+    """One account-user resource per unique email (logical name ``agent-<email>``);
+    with ``only``, just those emails (merged over all ``providers`` all the same)."""
     out: dict[str, agent.Agent] = {}
     names: dict[str, str] = {}
     for email, (spec, slugs) in sorted(merge_agents(providers).items()):
+        if only is not None and email not in only:
+            continue
         name = agent.logical_name(email)
         if name in names:
             raise pulumi.RunError(f"agents {names[name]} and {email} map to the same resource name {name}")

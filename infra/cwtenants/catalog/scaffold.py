@@ -10,6 +10,9 @@ import yaml
 from .models import derive_portal_slug
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/provider.schema.json"
+# Second line of a file written by `cwtenants onboard`: such a file may be rewritten by the next
+# onboarding event; a file without it was written by hand and is only replaced with --update.
+GENERATED_MARKER = "# generated-by: cwtenants onboard"
 
 
 def slugify(name: str, max_length: int = 50) -> str:
@@ -27,6 +30,8 @@ def scaffold_provider(
     timezone: str | None = None,
     locales: list[str] | None = None,
     portal_slug_prefix: str = "",
+    extra: dict | None = None,
+    generated_from: str | None = None,
 ) -> str:
     """YAML text for ``providers/<slug>.yaml``.
 
@@ -34,6 +39,10 @@ def scaffold_provider(
     (see ``derive_portal_slug``) and written out explicitly so that it stays
     fixed even if the org-wide prefix changes later.  Raises ``ValueError`` if
     no valid slug can be derived.
+
+    ``extra``: further keys of the provider file (``inbox``/``portal`` entries are merged into
+    those sections; ``agents``, ``offboarding`` ... are added) — used by ``cwtenants onboard``.
+    ``generated_from``: written into a first line with ``GENERATED_MARKER``, naming the source.
     """
     name = " ".join(name.split())
     slug = slug or slugify(name)
@@ -48,12 +57,23 @@ def scaffold_provider(
     if locales:
         portal["locales"] = list(locales)
     data["portal"] = portal
+    for key, value in (extra or {}).items():
+        if key in ("inbox", "portal") and isinstance(value, dict):
+            data[key] = {**data.get(key, {}), **value}
+            if key == "portal":  # keep slug first, as `new` writes it
+                data[key] = {"slug": data[key].pop("slug"), **data[key]}
+        else:
+            data[key] = value
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    header = f"{GENERATED_MARKER} ({generated_from})\n" if generated_from else ""
+    footer = "" if data.get("agents") else (
+        "# agents:\n"
+        "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n")
     return (
         f"{SCHEMA_HEADER}\n"
+        f"{header}"
         f"# Provider {name}: see docs/catalog.md for every field and its default.\n"
         f"# The slug and portal.slug are keys of live Chatwoot objects: do not change them.\n"
         f"{body}"
-        "# agents:\n"
-        "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n"
+        f"{footer}"
     )
