@@ -143,7 +143,7 @@ def _drop_none(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def render(record: Record, portal_slug_prefix: str = "", source: str = "marketplace record") -> str:
+def render(record: Record, portal_slug_prefix: str = "") -> str:
     """The provider file for ``record``: ``cwtenants new``'s scaffold plus the record's fields."""
     extra: dict = {}
     inbox = _drop_none({"webhook_url": record.webhook_url, "greeting": record.greeting})
@@ -158,7 +158,7 @@ def render(record: Record, portal_slug_prefix: str = "", source: str = "marketpl
         extra["offboarding"] = record.offboarding
     return scaffold_provider(record.name, slug=record.slug, group=record.group, timezone=record.timezone,
                              locales=record.locales, portal_slug_prefix=portal_slug_prefix, extra=extra,
-                             generated_from=source)
+                             generated=True)
 
 
 def is_generated(text: str) -> bool:
@@ -312,14 +312,13 @@ class Result:
 
 
 def onboard(record_text: str, providers_dir: Path, *, update: bool = False, apply: bool = True,
-            stack: Stack | None = None, portal_prefix: str = "", source: str = "marketplace record",
-            client_factory: Callable | None = None) -> Result:
+            stack: Stack | None = None, portal_prefix: str = "", client_factory: Callable | None = None) -> Result:
     """Write providers/<slug>.yaml from the record and apply that provider only.
 
     Raises BadInput (nothing written), CatalogError (other files are invalid, nothing written),
     ApplyError (written, not applied)."""
     record = parse_record(record_text)
-    text = render(record, portal_prefix, source)
+    text = render(record, portal_prefix)
     path = providers_dir / f"{record.slug}.yaml"
     old = path.read_text(encoding="utf-8") if path.exists() else None
     if old is not None and old != text and not is_generated(old) and not update:
@@ -357,13 +356,16 @@ def _emails(text: str | None) -> set[str]:
     return {str(a["email"]).lower() for a in agents or [] if isinstance(a, dict) and a.get("email")}
 
 
-def offboard(slug: str, providers_dir: Path, *, apply: bool = True, stack: Stack | None = None) -> Result:
+def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: bool = False,
+             stack: Stack | None = None) -> Result:
     """Apply the file's offboarding policy to that provider only, then remove the file.
 
-    With the file present, a first targeted update records its current ``offboarding`` policy
-    in the state (a no-op when it is already applied); then the file is removed and a second
-    targeted update deletes, archives or forgets the objects as that policy says. Re-delivery
-    (the file is already gone) runs the second update only, which converges an interrupted run."""
+    With the file present, a first targeted update records its ``offboarding`` policy in the
+    state (it changes nothing when that policy is already applied, the usual case); then the
+    file is removed and a second targeted update deletes, archives or forgets the objects as the
+    policy says. ``prepare``: the first update and the removal only (the next run applies the
+    removal); ``apply=False``: only remove the file. Re-delivery (the file already gone) runs
+    the second update only, which converges an interrupted run."""
     if not re.fullmatch(SLUG_RE, slug):
         raise BadInput([f"slug: '{slug}' is not a valid slug: {PATTERN_HINTS[SLUG_RE]}"])
     path = providers_dir / f"{slug}.yaml"
@@ -377,11 +379,11 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, stack: Stack
             raise BadInput([f"{p.field}: {p.message}" for p in exc.problems]) from None
         emails = {a.email.lower() for a in spec.agents}
         result.offboarding = spec.offboarding
-        if apply:
+        if apply or prepare:
             stack.up(slug, emails, providers_dir)
         path.unlink()
         result.file = "removed"
-    if apply:
+    if apply and not prepare:
         result.output = stack.up(slug, emails, providers_dir)
         result.applied = True
     return result
@@ -464,8 +466,6 @@ def register(app) -> None:
         no_apply: NoApply = False,
         stack: StackOpt = None,
         lock_wait: LockOpt = DEFAULT_LOCK_WAIT,
-        source: Annotated[str, typer.Option(help="Where the record came from (written into the file's "
-                                                 "generated-by line).")] = "marketplace record",
         providers_dir: ProvidersDir = Path("providers"),
     ) -> None:
         """Write providers/<slug>.yaml from a marketplace provider record and apply that provider only.
@@ -486,7 +486,7 @@ def register(app) -> None:
             cli.err("warning: CHATWOOT_URL is not set: the portal slug is not checked against other accounts",
                     "yellow")
         res = run(lambda: onboard(text, providers_dir, update=update, apply=not no_apply, stack=st,
-                                  portal_prefix=cli._portal_prefix(providers_dir), source=source,
+                                  portal_prefix=cli._portal_prefix(providers_dir),
                                   client_factory=checker))
         cli.out(f"{res.file} {res.path}")
         if res.applied:
@@ -495,7 +495,10 @@ def register(app) -> None:
     @app.command("offboard")
     def offboard_cmd(
         slug: Annotated[str, typer.Argument(help="The provider's slug.")],
-        no_apply: NoApply = False,
+        no_apply: Annotated[bool, typer.Option("--no-apply", help="Only remove the file.")] = False,
+        prepare: Annotated[bool, typer.Option("--prepare", help="Record the file's policy in the state (a "
+                                              "targeted update, no-op when recorded) and remove the file; the "
+                                              "next run applies the removal.")] = False,
         stack: StackOpt = None,
         lock_wait: LockOpt = DEFAULT_LOCK_WAIT,
         providers_dir: ProvidersDir = Path("providers"),
@@ -508,7 +511,7 @@ def register(app) -> None:
         """
         progress = cli.Progress(prefix="offboard: ")
         st = Stack(Path.cwd(), stack, lock_wait=lock_wait, log=progress)
-        res = run(lambda: offboard(slug, providers_dir, apply=not no_apply, stack=st))
+        res = run(lambda: offboard(slug, providers_dir, apply=not no_apply, prepare=prepare, stack=st))
         cli.out(f"{res.file} {res.path}" + (f" (offboarding: {res.offboarding})" if res.offboarding else ""))
         if res.applied:
             cli.out(f"applied {res.slug} (targeted update: {_summary(res.output) or 'done'})")

@@ -31,7 +31,7 @@ def scaffold_provider(
     locales: list[str] | None = None,
     portal_slug_prefix: str = "",
     extra: dict | None = None,
-    generated_from: str | None = None,
+    generated: bool = False,
 ) -> str:
     """YAML text for ``providers/<slug>.yaml``.
 
@@ -42,7 +42,7 @@ def scaffold_provider(
 
     ``extra``: further keys of the provider file (``inbox``/``portal`` entries are merged into
     those sections; ``agents``, ``offboarding`` ... are added) — used by ``cwtenants onboard``.
-    ``generated_from``: written into a first line with ``GENERATED_MARKER``, naming the source.
+    ``generated``: add the ``GENERATED_MARKER`` line (a file the next onboarding event may rewrite).
     """
     name = " ".join(name.split())
     slug = slug or slugify(name)
@@ -65,7 +65,8 @@ def scaffold_provider(
         else:
             data[key] = value
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
-    header = f"{GENERATED_MARKER} ({generated_from})\n" if generated_from else ""
+    header = (f"{GENERATED_MARKER} from a marketplace record; the next event rewrites this file "
+              "(remove this line to keep hand edits)\n") if generated else ""
     footer = "" if data.get("agents") else (
         "# agents:\n"
         "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n")
