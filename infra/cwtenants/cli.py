@@ -179,7 +179,8 @@ def validate(
         n = len(exc.problems)
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
-    out(f"ok: {len(catalog.providers)} providers valid ({', '.join(catalog.slugs)})")
+    n = len(catalog.providers)
+    out(f"ok: {n} provider{'s' if n != 1 else ''} valid ({', '.join(catalog.slugs)})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,7 +510,9 @@ def doctor() -> None:
             raise typer.Exit(EXIT_ERROR) from None
         raw = str(info.get("version") or "")
         version = _version(raw)
-        is_emulator = info.get("emulator") is True
+        from .local_emulator import emulator_instance
+
+        is_emulator = emulator_instance(settings.url) is not None
         what = "the cwtenants Chatwoot emulator" if is_emulator else "Chatwoot"
         if version is None:
             warn(f"{settings.url} is reachable but GET /api gives no version ({raw!r}); is it Chatwoot?")
