@@ -228,3 +228,30 @@ def test_bad_input_writes_nothing_and_sends_nothing(populated, record, message):
     assert sorted(p.name for p in populated.providers.iterdir()) == files
     assert populated.stats()["total"] == 0
     assert populated.export()["deployment"]["resources"] == state
+
+
+def test_portal_slug_of_another_account_is_rejected_read_only(populated):
+    emu = populated.emulator
+    platform = {"api_access_token": emu.tokens["platform_token"]}
+    import httpx
+
+    acc = httpx.post(f"{emu.url}/platform/api/v1/accounts", json={"name": "Elsewhere"}, headers=platform).json()
+    user = httpx.post(f"{emu.url}/platform/api/v1/users", headers=platform, json={
+        "name": "Elsewhere Admin", "email": "admin@elsewhere.example", "password": "Passw0rd!"}).json()
+    httpx.post(f"{emu.url}/platform/api/v1/accounts/{acc['id']}/account_users", headers=platform,
+               json={"user_id": user["id"], "role": "administrator"})
+    r = httpx.post(f"{emu.url}/api/v1/accounts/{acc['id']}/portals", json={"name": "Theirs", "slug": "acme-help"},
+                   headers={"api_access_token": user["access_token"]})
+    assert r.status_code == 200, r.text
+    files = sorted(p.name for p in populated.providers.iterdir())
+    populated.reset_stats()
+    r = onboard(populated, {**RECORD, "portal": {"slug": "acme-help"}}, check=False)
+    assert r.returncode == 1
+    assert "portal.slug: 'acme-help' is already used by another account" in r.stderr
+    assert sorted(p.name for p in populated.providers.iterdir()) == files
+    assert populated.writes() == 0  # only the two reads of the check
+    assert populated.stats()["by_method"] == {"GET": 2}
+    # a portal of our own account with that slug is adopted, not rejected
+    populated.api("POST", "/portals", {"portal": {"name": "Ours", "slug": "acme-ours"}})
+    onboard(populated, {**RECORD, "portal": {"slug": "acme-ours"}})
+    assert [p["id"] for p in populated.api("GET", "/portals").json()["payload"] if p["slug"] == "acme-ours"]

@@ -25,7 +25,7 @@ RECORD = {"slug": "acme-host", "name": "Acme Host", "timezone": "Europe/Paris", 
 @pytest.fixture
 def providers(tmp_path) -> Path:
     d = tmp_path / "providers"
-    shutil.copytree(ROOT / "providers", d)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "catalog", d)
     return d
 
 

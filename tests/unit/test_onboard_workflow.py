@@ -57,7 +57,7 @@ def repo(tmp_path):
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     seed = tmp_path / "seed"
     subprocess.run(["git", "clone", "-q", str(origin), str(seed)], check=True, capture_output=True)
-    shutil.copytree(ROOT / "providers", seed / "providers")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "catalog", seed / "providers")
     for args in (["config", "user.email", "t@example.com"], ["config", "user.name", "t"], ["add", "-A"],
                  ["commit", "-q", "-m", "seed"], ["push", "-q", "origin", "HEAD:main"]):
         git(seed, *args)

@@ -305,10 +305,25 @@ async def articles_update(request: Request):
     return ok({"payload": views.article(doc)})
 
 
+async def public_portal(request: Request):
+    """The public Help Center page ``GET /hc/:slug``: served for a portal of ANY account on the
+    installation, without a token; unknown and archived portals are 404 (Chatwoot's public
+    portals controller finds the portal by slug among the unarchived ones)."""
+    from starlette.responses import HTMLResponse
+
+    emu: Emulator = request.app.state.emu
+    doc = emu.store.find_by("portals", "slug", request.path_params["slug"])
+    if doc is None or doc.get("archived"):
+        return HTMLResponse("<h1>The page you were looking for doesn't exist.</h1>", status_code=404)
+    return HTMLResponse(f"<html><head><title>{doc.get('page_title') or doc.get('name')}</title></head>"
+                        "<body></body></html>")
+
+
 A = "/api/v1/accounts/{account_id}"
 RW = ["PATCH", "PUT"]
 
 ROUTES = [
+    Route("/hc/{slug}", public_portal, methods=["GET"]),
     Route(f"{A}/portals", portals_index, methods=["GET"]),
     Route(f"{A}/portals", portals_create, methods=["POST"]),
     Route(f"{A}/portals/{{slug}}/archive", portals_archive, methods=RW),
