@@ -34,9 +34,7 @@ from .catalog.loader import DEFAULTS_FILE_NAME, PATTERN_HINTS, format_path
 from .catalog.models import SLUG_RE
 from .catalog.scaffold import GENERATED_MARKER, scaffold_provider
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
-COMPONENT = "cwtenants:index:Provider"
-CHILDREN = ("portal", "team", "inbox", "team-members", "inbox-members")
+COMPONENT = "cwtenants:index:Provider"  # cwtenants.component.TYPE (not imported: it pulls in pulumi)
 LOCKED = "currently locked"
 DEFAULT_LOCK_WAIT = 600.0  # seconds an onboarding waits for another update to release the stack
 
@@ -255,12 +253,19 @@ class Stack:
         return self.stack
 
     def urns(self, slug: str, emails: set[str]) -> list[str]:
-        from .resources.agent import logical_name
+        """The URNs of the provider's component, its children (the names cwtenants.component
+        gives them) and the agents of ``emails``; type tokens from the resource classes."""
+        from .resources import agent, inbox, members, portal, team
+
+        def token(cls) -> str:
+            return f"pulumi-python:{cls._resource_type_name}"
 
         base = f"urn:pulumi:{self.stack_name().split('/')[-1]}::{self.project()}::"
+        children = (("portal", portal.Portal), ("team", team.Team), ("inbox", inbox.Inbox),
+                    ("team-members", members.TeamMembers), ("inbox-members", members.InboxMembers))
         out = [f"{base}{COMPONENT}::{slug}"]
-        out += [f"{base}{COMPONENT}${DYNAMIC}::{slug}-{c}" for c in CHILDREN]
-        out += [f"{base}{DYNAMIC}::{logical_name(e)}" for e in sorted(emails)]
+        out += [f"{base}{COMPONENT}${token(cls)}::{slug}-{suffix}" for suffix, cls in children]
+        out += [f"{base}{token(agent.Agent)}::{agent.logical_name(e)}" for e in sorted(emails)]
         return out
 
     def up(self, slug: str, emails: set[str], providers_dir: Path) -> str:

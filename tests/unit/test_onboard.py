@@ -182,9 +182,10 @@ def test_targeted_up_names_only_this_provider(tmp_path, fake_pulumi, providers):
     base = "urn:pulumi:dev::cwtenants::"
     assert targets == [
         f"{base}cwtenants:index:Provider::acme-host",
-        *(f"{base}cwtenants:index:Provider$pulumi-python:dynamic:Resource::acme-host-{c}"
-          for c in ("portal", "team", "inbox", "team-members", "inbox-members")),
-        f"{base}pulumi-python:dynamic:Resource::agent-ann-at-acme-example",
+        *(f"{base}cwtenants:index:Provider$pulumi-python:dynamic/cwtenants:{t}::acme-host-{c}"
+          for c, t in (("portal", "Portal"), ("team", "Team"), ("inbox", "Inbox"),
+                       ("team-members", "TeamMembers"), ("inbox-members", "InboxMembers"))),
+        f"{base}pulumi-python:dynamic/cwtenants:Agent::agent-ann-at-acme-example",
     ]
     assert call["only"] == "acme-host" and call["agents"] == "ann@acme.example"
     assert call["args"][:3] == ["up", "--yes", "--skip-preview"]
