@@ -269,10 +269,33 @@ class Stack:
         return out
 
     def up(self, slug: str, emails: set[str], providers_dir: Path) -> str:
-        """``pulumi up --target`` of the provider and ``emails``' agents; waits for the lock."""
+        """``pulumi up --target`` of the provider and ``emails``' agents; waits for the lock.
+
+        Pulumi refuses a target that is neither in the state nor declared by the program (an
+        offboarding delivered again, an agent of an update that never got applied): those are
+        dropped and the update runs again with the rest; none left = nothing to do."""
+        targets = self.urns(slug, emails)
+        for _ in range(2):
+            r = self._up(slug, emails, targets, providers_dir)
+            missing = set(re.findall(r"Target '([^']+)' could not be found in the stack", r.stdout + r.stderr))
+            if r.returncode == 0 or not missing:
+                break
+            targets = [t for t in targets if t not in missing]
+            self.log(f"{len(missing)} of the targets are not in the stack (already removed); "
+                     + ("nothing left to do" if not targets else "updating the others"))
+            if not targets:
+                return "Resources:\n    nothing to do (not in the stack)\n"
+        if r.returncode != 0:
+            lines = (r.stdout + r.stderr).strip().splitlines()
+            errors = [ln for ln in lines if "error" in ln.lower()][:30]
+            tail = "\n".join(errors + ["..."] + lines[-8:])
+            raise ApplyError(f"`pulumi up` for {slug} failed (exit {r.returncode}):\n{tail}")
+        return r.stdout
+
+    def _up(self, slug: str, emails: set[str], targets: list[str], providers_dir: Path) -> subprocess.CompletedProcess:
         cmd = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never",
                "--stack", self.stack_name()]
-        for urn in self.urns(slug, emails):
+        for urn in targets:
             cmd += ["--target", urn]
         env = {**os.environ, **self.env, "CWT_PROVIDERS_DIR": str(providers_dir.resolve()),
                "CWT_ONLY_PROVIDERS": slug, "CWT_ONLY_AGENTS": ",".join(sorted(emails))}
@@ -290,16 +313,12 @@ class Stack:
             stop=stop_after_delay(self.lock_wait),
         )
         try:
-            r = retrying(attempt)
+            return retrying(attempt)
         except RetryError:
             raise ApplyError(
                 f"the stack {self.stack_name()} stayed locked for {time.monotonic() - started:.0f}s by another "
                 "update (a full `pulumi up` or another onboarding); the file is written and the next run or a "
                 "re-delivery applies it. If no update is running, `pulumi cancel` removes a stale lock") from None
-        if r.returncode != 0:
-            tail = "\n".join((r.stdout + r.stderr).strip().splitlines()[-25:])
-            raise ApplyError(f"`pulumi up` for {slug} failed (exit {r.returncode}):\n{tail}")
-        return r.stdout
 
 
 # ---------------------------------------------------------------------------------------------

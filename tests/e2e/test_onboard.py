@@ -57,6 +57,15 @@ def snapshot_others(d) -> dict:
     }
 
 
+def same_requests(a: dict, b: dict) -> bool:
+    """The same routes, and the same count of every write and item read. List reads (GET of a
+    collection) may repeat when the provider's 20 s list cache expires on a slow machine; they
+    are the lookups by natural key, one list per kind whatever the number of providers."""
+    def key(routes: dict) -> dict:
+        return {r: (n if not (r.startswith("GET ") and not r.endswith("}")) else "list") for r, n in routes.items()}
+    return key(a) == key(b)
+
+
 @pytest.fixture
 def populated(deployment):
     deployment.up()
@@ -72,6 +81,7 @@ def test_onboard_applies_that_provider_only(tmp_path, populated):
     assert [len(v) for v in found.values()] == [1, 1, 1]
     assert found["inbox"][0]["timezone"] == "Europe/Paris"
     populated_routes = populated.stats()["by_route"]
+    assert "GET /hc/{slug}" in populated_routes  # the read-only portal-slug check
     assert snapshot_others(populated) == others
 
     # the same record into an EMPTY stack sends exactly the same requests: nothing was about others
@@ -79,7 +89,7 @@ def test_onboard_applies_that_provider_only(tmp_path, populated):
         empty = make_deployment(tmp_path, emu, samples=False, name="empty")
         empty.reset_stats()
         onboard(empty)
-        assert empty.stats()["by_route"] == populated_routes
+        assert same_requests(empty.stats()["by_route"], populated_routes)
 
     # the regular apply that follows has nothing to do (and the outputs still list every provider)
     populated.reset_stats()
@@ -159,9 +169,12 @@ def test_two_concurrent_onboardings_serialise_on_the_stack_lock(populated):
     procs = [subprocess.Popen([str(CWTENANTS), "onboard", "-d", str(populated.providers), "-"], cwd=populated.cwd,
                               env=populated.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(json.dumps(rec), timeout=900) for p, rec in zip(procs, (RECORD, second))]
+    for p, rec in zip(procs, (RECORD, second)):  # both get their record before either is waited for
+        p.stdin.write(json.dumps(rec))
+        p.stdin.close()
+    outs = [(p.stdout.read(), p.stderr.read(), p.wait(timeout=900)) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    assert any("locked" in err for _out, err in outs), "one of them should have waited for the lock"
+    assert any("locked by another update; waiting" in err for _out, err, _rc in outs), outs
     assert [len(v) for v in objects(populated).values()] == [1, 1, 1]
     assert [len(v) for v in objects(populated, "blue-sky", "Blue Sky").values()] == [1, 1, 1]
     populated.run("preview", "--expect-no-changes")
@@ -249,8 +262,8 @@ def test_portal_slug_of_another_account_is_rejected_read_only(populated):
     assert r.returncode == 1
     assert "portal.slug: 'acme-help' is already used by another account" in r.stderr
     assert sorted(p.name for p in populated.providers.iterdir()) == files
-    assert populated.writes() == 0  # only the two reads of the check
-    assert populated.stats()["by_method"] == {"GET": 2}
+    # only the reads of the check: the public page, then this account's portal (unknown: 500, retried once)
+    assert set(populated.stats()["by_route"]) == {"GET /hc/{slug}", "GET /api/v1/accounts/{account_id}/portals/{slug}"}
     # a portal of our own account with that slug is adopted, not rejected
     populated.api("POST", "/portals", {"portal": {"name": "Ours", "slug": "acme-ours"}})
     onboard(populated, {**RECORD, "portal": {"slug": "acme-ours"}})

@@ -204,3 +204,20 @@ def test_a_lock_that_stays_is_a_clear_error(tmp_path, fake_pulumi, providers, mo
     with pytest.raises(ob.ApplyError, match=r"stayed locked for \d+s by another update"):
         ob.Stack(tmp_path, "dev", lock_wait=2).up("acme-host", set(), providers)
     assert 2 <= len(fake_pulumi()) < 10  # retried, bounded
+
+
+def test_targets_not_in_the_stack_are_dropped(tmp_path, fake_pulumi, providers, monkeypatch):
+    """An offboarding delivered again: Pulumi refuses targets it cannot find; they are dropped."""
+    bin_dir = tmp_path / "bin"
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI.replace(
+        'print("Resources:', 'targets = [a for a in sys.argv if a.startswith("urn:")]\n'
+        'missing = [t for t in targets if "team" in t.rsplit("::", 1)[1]]\n'
+        'if missing:\n'
+        '    [print(f"error: Target \'{t}\' could not be found in the stack.") for t in missing]\n'
+        '    sys.exit(255)\n'
+        'print("Resources:'))
+    lines = []
+    ob.Stack(tmp_path, "dev", log=lines.append).up("acme-host", set(), providers)
+    first, second = fake_pulumi()
+    assert first["args"].count("--target") == 6 and second["args"].count("--target") == 4
+    assert "2 of the targets are not in the stack" in lines[0]
