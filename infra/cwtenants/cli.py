@@ -557,7 +557,7 @@ def doctor() -> None:
         ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
            "CHATWOOT_API_TOKEN is set (not shown)")
 
-        with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1})) as c:
+        with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1, "connect_retries": 0})) as c:
             try:
                 info = c.api_version() or {}
             except TransportError as exc:
