@@ -124,8 +124,9 @@ def agent(user: dict, au: dict, online: bool = False) -> dict:
     return out
 
 
-def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
-    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters."""
+def portal(doc: dict, category_locales: list, article_locales: list, article_counts: bool = True) -> dict:
+    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters (``article_counts`` False: the
+    article counts over an empty list, as index/create/update render them)."""
     cfg = doc.get("config") or {}
     allowed = cfg.get("allowed_locales") or ["en"]
     drafts = cfg.get("draft_locales") or []
@@ -157,10 +158,10 @@ def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
         "slug": doc["slug"],
         "account_id": doc["account_id"],
         "meta": {
-            "all_articles_count": len(article_locales),
-            "archived_articles_count": 0,
-            "published_count": 0,
-            "draft_articles_count": len(article_locales),
+            "all_articles_count": len(article_locales) if article_counts else 0,
+            "archived_articles_count": 0 if article_counts else None,
+            "published_count": 0 if article_counts else None,
+            "draft_articles_count": len(article_locales) if article_counts else None,
             "categories_count": len(category_locales),
             "default_locale": default_locale,
         },

@@ -107,9 +107,11 @@ def _link_widget(emu: Emulator, doc: dict, params: dict, account: dict) -> None:
         doc["channel_web_widget_inbox_id"] = inbox["id"]
 
 
-def _render_portal(emu: Emulator, doc: dict, is_admin: bool, locales=None) -> dict:
+def _render_portal(emu: Emulator, doc: dict, is_admin: bool, locales=None, article_counts: bool = False) -> dict:
+    """``article_counts``: only show computes the meta article counts; index, create and update render them
+    over an empty article list (all 0, the per-status counts null), as a real server does."""
     cl, al = locales if locales is not None else emu.store.child_locales(doc["id"])
-    out = views.portal(doc, cl, al)
+    out = views.portal(doc, cl, al, article_counts)
     if doc.get("channel_web_widget_inbox_id"):
         inbox = emu.store.get("inboxes", doc["channel_web_widget_inbox_id"])
         if inbox:
@@ -128,7 +130,7 @@ async def portals_index(request: Request):
 async def portals_show(request: Request):
     emu: Emulator = request.app.state.emu
     _, account, _, is_admin = emu.account_auth(request)
-    return ok(_render_portal(emu, _get_portal(emu, request, account), is_admin))
+    return ok(_render_portal(emu, _get_portal(emu, request, account), is_admin, article_counts=True))
 
 
 async def portals_create(request: Request):
