@@ -37,7 +37,7 @@ def user_traceback(exc: BaseException, program_dir: str) -> str:
     root = os.path.realpath(program_dir) + os.sep
 
     def mine(frame: traceback.FrameSummary) -> bool:
-        return os.path.realpath(frame.filename).startswith(root)
+        return os.path.isabs(frame.filename) and os.path.realpath(frame.filename).startswith(root)
 
     te = traceback.TracebackException.from_exception(exc)
     seen = set()
