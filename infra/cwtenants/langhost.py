@@ -5,7 +5,14 @@ This stub only keeps launchers written by an older ``scripts/build-pulumi.sh`` (
 current launchers; nothing in the product package imports it. Delete it after that.
 """
 
-from fallback_hosts.language_host import main
+import sys
+from pathlib import Path
+
+try:
+    from fallback_hosts.language_host import main
+except ModuleNotFoundError:  # a venv installed before fallback_hosts/ existed: it is beside infra/
+    sys.path.append(str(Path(__file__).resolve().parents[2]))
+    from fallback_hosts.language_host import main
 
 if __name__ == "__main__":
     main()
