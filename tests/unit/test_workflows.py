@@ -125,15 +125,6 @@ def test_commands_in_the_workflows():
     assert "scripts/ci/drift-issue.sh open" in drift
 
 
-def test_codeowners_names_every_provider():
-    lines = [line.split() for line in (ROOT / ".github/CODEOWNERS").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
-    assert all(len(parts) >= 2 and all(o.startswith("@") for o in parts[1:]) for parts in lines)
-    patterns = {parts[0] for parts in lines}
-    for f in (ROOT / "providers").glob("[!_]*.yaml"):
-        assert f"/providers/{f.name}" in patterns, f"CODEOWNERS has no line for {f.name}"
-
-
 # ------------------------------------------------------------------------------------------ scripts, fake gh
 
 FAKE_GH = r"""#!/usr/bin/env python3
@@ -213,6 +204,18 @@ def test_render_plan_wraps_and_truncates(fake_gh, tmp_path):
     r, _ = fake_gh("render-plan.sh", "Pulumi plan", "big.txt", "255", MAX_CHARS="100")
     assert "first 407 characters cut" in r.stdout and "THE END\n````" in r.stdout
     assert "**failed** (exit code 255)" in r.stdout and "actions/runs/42" in r.stdout
+
+
+def test_render_plan_says_which_deletes_are_kept(fake_gh, tmp_path):
+    """`- N to delete` also counts objects Chatwoot keeps (delete[retain]): the comment says so."""
+    (tmp_path / "out.txt").write_text(
+        "- pulumi-python:dynamic/cwtenants:Inbox: (delete[retain])\n"
+        "- pulumi-python:dynamic/cwtenants:Team: (delete[retain])\n"
+        "    - cwtenants:index:Provider: (delete)\nResources:\n    - 3 to delete\n")
+    r, _ = fake_gh("render-plan.sh", "Pulumi plan", "out.txt", "0")
+    assert "**Kept in Chatwoot:** 2 of the objects" in r.stdout and "`[retain]`" in r.stdout
+    (tmp_path / "out.txt").write_text("- pulumi-python:dynamic/cwtenants:Inbox: (delete)\n")
+    assert "Kept in Chatwoot" not in fake_gh("render-plan.sh", "Pulumi plan", "out.txt", "0")[0].stdout
 
 
 def test_drift_issue_opens_one_labelled_issue(fake_gh, tmp_path):
