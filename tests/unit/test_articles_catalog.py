@@ -193,6 +193,12 @@ def test_template_syntax_is_only_placeholders(cat):
     assert any("unsupported template syntax" in p.message for p in probs)
 
 
+def test_own_articles_are_verbatim(cat):
+    write(cat / "acme/articles/en/acme-jinja.md", article("Using {{ vars }}", body="Write {% raw %} here.\n"))
+    [a] = load_catalog(cat).get("acme").articles
+    assert (a.title, a.content) == ("Using {{ vars }}", "Write {% raw %} here.\n")
+
+
 def test_template_value_missing_for_a_provider(cat):
     f = write(cat / "_articles/en/home.md", article("Home", body="See {{ provider.portal.homepage_link }}.\n"))
     [p] = problems_of(cat)

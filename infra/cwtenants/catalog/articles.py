@@ -10,7 +10,7 @@ An article file starts with a front matter block (``---`` / YAML / ``---``) hold
 ``tags``; the rest of the file is the Markdown body.
 
 Templates use one syntax only: ``{{ provider.<field> }}`` (see ``VARIABLES``), replaced by plain
-text substitution — nothing is evaluated. A template's article slug is ``<provider slug>-<name>``
+text substitution — nothing is evaluated. A provider's own files are taken verbatim (no placeholders). A template's article slug is ``<provider slug>-<name>``
 (article slugs are unique on the whole Chatwoot installation). A provider overrides a template with
 its own ``articles/<locale>/<name>.md`` (same slug) or opts out with ``portal.skip_templates``.
 
@@ -149,8 +149,9 @@ def _problem(file: str, line: int, col: int, fld: str, message: str):
     return Problem(file, line, col, fld, message)
 
 
-def parse_article(path: Path, locale: str, display: str | None = None) -> tuple[ArticleFile | None, list]:
-    """Read one ``.md`` file: front matter (validated) and body."""
+def parse_article(path: Path, locale: str, templated: bool = True,
+                  display: str | None = None) -> tuple[ArticleFile | None, list]:
+    """Read one ``.md`` file: front matter (validated) and body; ``templated``: look for placeholders."""
     from .loader import _problem_from_error
 
     display = display or str(path)
@@ -191,6 +192,8 @@ def parse_article(path: Path, locale: str, display: str | None = None) -> tuple[
     if not body.strip():
         return None, [_problem(display, end + 1, 1, "<body>", "the article has no content (Chatwoot requires it)")]
     art = ArticleFile(display, locale, path.stem, front, body, doc, offset, body_start + 1)
+    if not templated:
+        return art, []
     found, syntax = [], []
     for key in ("title", "description"):
         value = getattr(front, key)
@@ -213,7 +216,7 @@ def _slug_problem(display: str, name: str) -> str | None:
     return None
 
 
-def read_tree(root: Path) -> tuple[dict[tuple[str, str], ArticleFile], list]:
+def read_tree(root: Path, templated: bool) -> tuple[dict[tuple[str, str], ArticleFile], list]:
     """Every ``<root>/<locale>/<name>.md``, keyed by (locale, name)."""
     from .models import LOCALE_RE
 
@@ -243,7 +246,7 @@ def read_tree(root: Path) -> tuple[dict[tuple[str, str], ArticleFile], list]:
             if bad:
                 problems.append(_problem(str(f), 1, 1, "slug", bad))
                 continue
-            art, more = parse_article(f, locale)
+            art, more = parse_article(f, locale, templated)
             problems += more
             if art is not None:
                 out[(locale, f.stem)] = art
@@ -290,7 +293,7 @@ def provider_articles(parsed, templates: dict[tuple[str, str], ArticleFile]) -> 
     """The resolved articles of one parsed provider file (``loader._Parsed``)."""
     spec: ProviderSpec = parsed.spec
     root = Path(parsed.file).parent / spec.slug / ARTICLES_DIR
-    own, problems = read_tree(root)
+    own, problems = read_tree(root, templated=False)  # a provider's own text is taken verbatim
     locales = spec.portal.locales
     template_names = {name for _, name in templates}
 
@@ -356,7 +359,7 @@ def attach_articles(parsed_files: list) -> list:
     for p in parsed_files:
         folder = Path(p.file).parent
         if folder not in templates_by_dir:
-            tpl, more = read_tree(folder / TEMPLATES_DIR)
+            tpl, more = read_tree(folder / TEMPLATES_DIR, templated=True)
             problems += more
             templates_by_dir[folder] = tpl
         arts, more = provider_articles(p, templates_by_dir[folder])
