@@ -35,7 +35,8 @@ def render(outputs: dict) -> str:
     text = "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in table)
     urls = article_urls(outputs)
     if urls:
-        text += "\n\nPublished Help Center articles:\n" + "\n".join(f"  {s}  {u}" for s, u in urls)
+        width = max(len(s) for s, _ in urls)
+        text += "\n\nPublished Help Center articles:\n" + "\n".join(f"  {s.ljust(width)}  {u}" for s, u in urls)
     return text
 
 

@@ -154,6 +154,7 @@ def test_adopts_an_existing_article_with_the_same_slug(empty_deployment):
 def test_offboarding_keeps_or_removes_articles_with_the_portal(empty_deployment, mode, kept):
     d = empty_deployment
     d.write_provider("acme", {**provider_doc(articles="authoritative"), "offboarding": mode})
+    d.write_provider("other", {"name": "Other"})  # a catalog is never empty
     write_article(d, "acme", "en", "acme-contact", "Contact", "Text.\n", category="start")
     d.up()
     d.remove_provider("acme")
@@ -168,6 +169,6 @@ def test_offboarding_keeps_or_removes_articles_with_the_portal(empty_deployment,
         assert "acme-help" not in portals
         # the slug is free again: the article went with the portal
         d.api("POST", "/portals", {"portal": {"name": "Other", "slug": "other-help"}})
-            r = d.api("POST", "/portals/other-help/articles", {"article": {
+        r = d.api("POST", "/portals/other-help/articles", {"article": {
             "title": "x", "slug": "acme-contact", "content": "x", "author_id": me(d)}})
         assert r.status_code == 200
