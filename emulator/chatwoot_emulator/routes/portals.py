@@ -39,7 +39,9 @@ def _get_portal(emu: Emulator, request: Request, account: dict, status_404: bool
 
 
 def _normalise_config(stored: dict, sent) -> dict:
-    """§6 portal config: merge (≥4.14.1), de-duplicate locales, default_locale → first allowed."""
+    """§6 portal config: merged into the stored one (≥4.14.1), locales de-duplicated; default_locale is the
+    merged value when there is one (a stored default survives an update whose allowed_locales leave it out,
+    as on a real server), else the first allowed locale."""
     cfg = dict(stored)
     if isinstance(sent, dict):
         cfg.update(permit(sent, CONFIG_KEYS))
@@ -50,8 +52,7 @@ def _normalise_config(stored: dict, sent) -> dict:
     if not allowed:
         allowed = [cfg.get("default_locale") or "en"]
     cfg["allowed_locales"] = allowed
-    if cfg.get("default_locale") not in allowed:
-        cfg["default_locale"] = allowed[0]
+    cfg["default_locale"] = cfg.get("default_locale") or allowed[0]
     drafts = [c for c in (cfg.get("draft_locales") or []) if c in allowed and c != cfg["default_locale"]]
     cfg["draft_locales"] = drafts
     return cfg
@@ -105,9 +106,11 @@ def _link_widget(emu: Emulator, doc: dict, params: dict, account: dict) -> None:
         doc["channel_web_widget_inbox_id"] = inbox["id"]
 
 
-def _render_portal(emu: Emulator, doc: dict, is_admin: bool, locales=None) -> dict:
+def _render_portal(emu: Emulator, doc: dict, is_admin: bool, locales=None, article_counts: bool = False) -> dict:
+    """``article_counts``: only show computes the meta article counts; index, create and update render them
+    over an empty article list (all 0, the per-status counts null), as a real server does."""
     cl, al = locales if locales is not None else emu.store.child_locales(doc["id"])
-    out = views.portal(doc, cl, al)
+    out = views.portal(doc, cl, al, article_counts)
     if doc.get("channel_web_widget_inbox_id"):
         inbox = emu.store.get("inboxes", doc["channel_web_widget_inbox_id"])
         if inbox:
@@ -126,7 +129,7 @@ async def portals_index(request: Request):
 async def portals_show(request: Request):
     emu: Emulator = request.app.state.emu
     _, account, _, is_admin = emu.account_auth(request)
-    return ok(_render_portal(emu, _get_portal(emu, request, account), is_admin))
+    return ok(_render_portal(emu, _get_portal(emu, request, account), is_admin, article_counts=True))
 
 
 async def portals_create(request: Request):
