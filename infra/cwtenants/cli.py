@@ -135,7 +135,7 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({len(exc.problems)} problems)",
+        raise fail(f"the catalog in {folder} is invalid ({exc.total} problems)",
                    f"run `cwtenants validate {folder}` and correct the files") from None
 
 
@@ -176,7 +176,7 @@ def validate(
     except CatalogError as exc:
         for p in exc.problems:
             out(github_annotation(p) if fmt == "github" else str(p))
-        n = len(exc.problems)
+        n = exc.total
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
     out(f"ok: {len(catalog.providers)} providers valid ({', '.join(catalog.slugs)})")
