@@ -149,7 +149,10 @@ class Stack:
         (work / f"{name}-backend").mkdir()
         (work / f"{name}-home").mkdir()
         if source_main is None:  # the project: Pulumi.yaml + infra/ link
-            shutil.copy(ROOT / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+            # without the runtime options, so that the program and provider run PULUMI_PYTHON_CMD (the shim)
+            project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+            project["runtime"] = "python"
+            (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
             (self.dir / "infra").symlink_to(ROOT / "infra")
         else:
             for f in source_main.iterdir():

@@ -546,6 +546,10 @@ def doctor() -> None:
         out(style("FAIL ", "red") + msg)
         out(f"     fix: {fix}")
 
+    from .toolchain import describe  # which pulumi CLI and language host (never fails the check)
+
+    for fine, msg in describe():
+        (ok if fine else warn)(msg)
     try:
         try:
             settings = Settings.from_env()

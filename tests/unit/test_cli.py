@@ -205,6 +205,22 @@ def test_plan_exit_0_in_sync_then_2_after_a_change_in_chatwoot(live, emu, catalo
     assert "provider p000" in r.stdout and "p000 (" in r.stdout
 
 
+def test_plan_counts_a_shared_agent_once_and_says_1_provider(live, catalog):
+    r = run("plan", "-q", "-d", str(catalog), env=live)
+    # the fixture catalog: 3 providers x (inbox, team, portal) + 4 distinct agents, one of them
+    # (support-lead@marketplace.example) listed by two providers
+    assert r.exit_code == 2
+    agents = [line for line in r.stdout.splitlines() if line.startswith("  + agent ")]
+    assert len(agents) == 5 and len(set(agents)) == 4  # shown under each provider that lists it
+    assert "3 providers: 0 objects in sync, 13 to create, 0 to update" in r.stdout
+    assert "(an agent listed by several providers counts once)" in r.stdout
+    assert json.loads(run("plan", "--json", "-q", "-d", str(catalog), env=live).stdout)["counts"]["create"] == 13
+    for f in ("greenleaf-hosting.yaml", "harbor-vps.yaml"):
+        (catalog / f).unlink()
+    r = run("plan", "-q", "-d", str(catalog), env=live)
+    assert "\n1 provider: 0 objects in sync, 3 to create" in r.stdout and "1 providers" not in r.stdout
+
+
 def test_plan_json(live, emu, catalog):
     minimal(catalog, 1)
     create_live(emu, catalog, "p000")
