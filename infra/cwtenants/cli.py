@@ -156,7 +156,7 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({plural(len(exc.problems), 'problem')})",
+        raise fail(f"the catalog in {folder} is invalid ({plural(exc.total, 'problem')})",
                    f"run `cwtenants validate {folder}` and correct the files", exc.problems) from None
 
 
@@ -197,7 +197,7 @@ def validate(
     except CatalogError as exc:
         for p in exc.problems:
             out(github_annotation(p) if fmt == "github" else str(p))
-        n = len(exc.problems)
+        n = exc.total
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
     n = len(catalog.providers)
