@@ -559,6 +559,19 @@ def doctor() -> None:
     out(style("all checks passed", "green"))
 
 
+@app.command("verify-isolation")
+def verify_isolation(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = False,
+                     quiet: QuietOpt = False) -> None:
+    """Check that no provider's person can reach another provider's inbox or team (read-only).
+
+    Reads roles, inbox members and team members (3 list calls + 2 per provider). Exit code: 0 isolated,
+    2 someone reaches another provider's corner, 1 error. docs/isolation.md.
+    """
+    from .isolation import command
+
+    command(providers_dir, as_json, quiet)
+
+
 def _settings_kwargs(s) -> dict:
     from dataclasses import fields
 
