@@ -179,7 +179,8 @@ def validate(
         n = len(exc.problems)
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
-    out(f"ok: {len(catalog.providers)} providers valid ({', '.join(catalog.slugs)})")
+    n = len(catalog.providers)
+    out(f"ok: {n} provider{'s' if n != 1 else ''} valid ({', '.join(catalog.slugs)})")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from cwtenants.cli import app
 from cwtenants.catalog.schema import write_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "providers"
+SAMPLES = ROOT / "tests" / "fixtures" / "catalog"  # the test catalog, never the real providers/
 
 
 def run(*args: str, env: dict | None = None):
