@@ -554,6 +554,17 @@ def doctor() -> None:
             except ChatwootError as exc:
                 bad(f"GET {settings.account_prefix}/teams failed: {exc}",
                     "check the account id and the user's access to it")
+            from .isolation import custom_roles_feature
+
+            on, where = custom_roles_feature(c)  # docs/isolation.md "Custom roles"
+            if on:
+                ok(f"custom roles: the account has the custom_roles feature ({where})")
+            else:
+                warn("custom roles: " + (f"the account does not have the custom_roles feature ({where})"
+                                         if on is False else
+                                         f"cannot tell whether the custom_roles feature is on ({where})")
+                     + "; roles declared under `custom_roles:` in _defaults.yaml will not take effect "
+                     "(agents keep the plain agent role)")
     if failures:
         out(style(f"{failures} check{'s' if failures != 1 else ''} failed", "red"))
         raise typer.Exit(EXIT_ERROR)

@@ -58,6 +58,39 @@ class Report:
                 "not_in_catalog": self.not_in_catalog, "missing": self.missing, "requests": self.requests}
 
 
+def account_wide(catalog: Catalog, live_agents) -> list[dict]:
+    """Everyone who holds (or, once applied, will hold) account-wide rights, and where that comes from:
+    live administrators, and staff declared administrator who are not yet."""
+    listed_by: dict[str, list[str]] = {}
+    for p in catalog.providers:
+        for a in p.agents:
+            listed_by.setdefault(a.email, []).append(p.slug)
+    staff = {s.email: s for s in catalog.staff}
+    out, seen = [], set()
+    for a in sorted(live_agents, key=lambda a: (a.get("email") or "").lower()):
+        email = (a.get("email") or "").lower()
+        if a.get("role") != ADMIN:
+            continue
+        seen.add(email)
+        slugs = listed_by.get(email, [])
+        if email in staff and staff[email].role == ADMIN:
+            source = f"staff ({staff[email].source})"
+        elif email in staff:
+            source = (f"staff declared with role '{staff[email].role}' ({staff[email].source}), but administrator "
+                      "in Chatwoot")
+        elif slugs:
+            source = (f"listed by {', '.join(slugs)} and administrator in Chatwoot (kept if they were an "
+                      "administrator before the catalog adopted them; otherwise `pulumi up` makes them agent)")
+        else:
+            source = "not in the catalog (an administrator from before the catalog; kept)"
+        out.append({"email": email, "user_id": a.get("id"), "source": source, "live": True})
+    for s in catalog.staff:
+        if s.role == ADMIN and s.email not in seen:
+            out.append({"email": s.email, "user_id": None, "live": False,
+                        "source": f"staff ({s.source}); `pulumi up` makes them administrator"})
+    return out
+
+
 def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] = lambda _m: None) -> Report:
     before = c.stats_snapshot()["total"]
     report = Report()
@@ -74,21 +107,11 @@ def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] =
     staff = {s.email: s for s in catalog.staff}
 
     # 1. roles: who reaches everything
-    for email, a in sorted(agents.items()):
-        if a.get("role") != ADMIN:
-            continue
+    report.account_wide = account_wide(catalog, agents.values())
+    for a in report.account_wide:
+        email = a["email"]
         slugs = listed_by.get(email, [])
-        if email in staff and staff[email].role == ADMIN:
-            source = f"staff ({staff[email].source})"
-        elif email in staff:
-            source = f"staff declared with role '{staff[email].role}' ({staff[email].source}), but administrator " \
-                     "in Chatwoot"
-        elif slugs:
-            source = f"listed by {', '.join(slugs)} but administrator in Chatwoot"
-        else:
-            source = "not in the catalog (an administrator from before the catalog; kept)"
-        report.account_wide.append({"email": email, "user_id": a.get("id"), "source": source})
-        if slugs and email not in staff:
+        if a["live"] and slugs and email not in staff:
             report.findings.append(Finding(
                 email, slugs, "every inbox (administrator)",
                 f"{email} is listed by {', '.join(slugs)} but is an administrator: they can read every "
@@ -140,12 +163,17 @@ def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] =
     return report
 
 
+def rights_lines(rights: list[dict]) -> list[str]:
+    return [f"  {a['email']}" + (f" (user {a['user_id']})" if a["user_id"] is not None else "") + f": {a['source']}"
+            for a in rights] or ["  nobody"]
+
+
 def render_text(r: Report) -> str:
     lines = []
     for f in r.findings:
         lines.append(f"FOUND {f.message}")
     lines.append("account-wide rights (administrator):")
-    lines += [f"  {a['email']} (user {a['user_id']}): {a['source']}" for a in r.account_wide] or ["  nobody"]
+    lines += rights_lines(r.account_wide)
     if r.shared:
         lines.append("declared to reach several providers:")
         lines += [f"  {s['email']}: {s['reaches']} ({s['why']})" for s in r.shared]
@@ -180,3 +208,32 @@ def command(providers_dir, as_json: bool = False, quiet: bool = False) -> None:
                    + " (`cwtenants doctor` checks the connection)") from None
     out(json.dumps(report.to_json(), indent=2, default=str) if as_json else render_text(report).rstrip("\n"))
     raise typer.Exit(EXIT_OK if report.isolated else EXIT_DRIFT)
+
+
+# ---------------------------------------------------------------------------------------------
+# Custom roles: is the feature on? (`cwtenants doctor`)
+
+FEATURE = "custom_roles"
+
+
+def custom_roles_feature(c: ChatwootClient) -> tuple[bool | None, str]:
+    """(on?, where that was read). None: could not be read.
+
+    The account's enabled features are listed by the Platform API (``GET /platform/api/v1/accounts/<id>``,
+    with a platform token) and by the account itself (``GET /api/v1/accounts/<id>``); an account without
+    the feature does not list it (or lists it false)."""
+    from .chatwoot import ChatwootError
+
+    readers = []
+    if c.settings.platform_token:
+        readers.append(("Platform API account", lambda: c.platform_get(f"/accounts/{c.settings.account_id}")))
+    readers.append(("account settings", lambda: c.request("GET", c.settings.account_prefix,
+                                                          token=c.settings.api_token)))
+    for where, read in readers:
+        try:
+            features = (read() or {}).get("features")
+        except ChatwootError:
+            continue
+        if isinstance(features, dict):
+            return bool(features.get(FEATURE)), where
+    return None, "no answer listed the account's features"

@@ -83,3 +83,37 @@ def test_isolation_check_finds_a_person_planted_in_two_providers_inboxes(emu, tm
     assert [(f["email"], f["reaches"]) for f in data["findings"]] == [
         ("bob@beta.example", "every inbox (administrator)")]
     assert data["isolated"] is False
+
+
+def test_doctor_says_whether_custom_roles_take_effect(emu):
+    env = {"NO_COLOR": "1", "CHATWOOT_URL": emu.url, "CHATWOOT_API_TOKEN": emu.tokens["admin_token"],
+           "CHATWOOT_ACCOUNT_ID": "1", "CHATWOOT_PLATFORM_TOKEN": emu.tokens["platform_token"]}
+    r = CliRunner().invoke(app, ["doctor"], env=env, catch_exceptions=False)
+    assert r.exit_code == 0, r.output  # a warning, not a failure
+    assert "warn custom roles: the account does not have the custom_roles feature (Platform API account); " \
+           "roles declared under `custom_roles:` in _defaults.yaml will not take effect" in r.stdout
+    platform = {"api_access_token": emu.tokens["platform_token"]}
+    httpx.patch(f"{emu.url}/platform/api/v1/accounts/1", json={"features": {"custom_roles": True}},
+                headers=platform, timeout=10).raise_for_status()
+    try:
+        r = CliRunner().invoke(app, ["doctor"], env=env, catch_exceptions=False)
+        assert "ok   custom roles: the account has the custom_roles feature (Platform API account)" in r.stdout
+    finally:
+        httpx.patch(f"{emu.url}/platform/api/v1/accounts/1", json={"features": {"custom_roles": False}},
+                    headers=platform, timeout=10).raise_for_status()
+
+
+def test_plan_names_everyone_with_account_wide_rights(emu, tmp_path):
+    (tmp_path / "_defaults.yaml").write_text("staff:\n  - {email: ops@m.example, name: Ops}\n")
+    (tmp_path / "gamma.yaml").write_text("slug: gamma\nname: Gamma\nagents: [{email: ops@m.example}]\n")
+    env = {"NO_COLOR": "1", "CHATWOOT_URL": emu.url, "CHATWOOT_API_TOKEN": emu.tokens["admin_token"],
+           "CHATWOOT_ACCOUNT_ID": "1", "CWT_PROVIDERS_DIR": ""}
+    r = CliRunner().invoke(app, ["plan", "-d", str(tmp_path), "--quiet"], env=env, catch_exceptions=False)
+    assert r.exit_code == 2, r.output  # gamma does not exist yet
+    text = r.stdout
+    assert "account-wide rights (administrator: every provider's conversations, inboxes, teams and portals):" in text
+    assert "  admin@marketplace.example (user 1): not in the catalog (an administrator from before the catalog; " \
+           "kept)" in text
+    assert f"  ops@m.example: staff ({tmp_path / '_defaults.yaml'}:2); `pulumi up` makes them administrator" in text
+    data = json.loads(CliRunner().invoke(app, ["plan", "-d", str(tmp_path), "--quiet", "--json"], env=env).stdout)
+    assert [a["email"] for a in data["account_wide_rights"]][-1] == "ops@m.example"
