@@ -109,6 +109,7 @@ def agent(user: dict, au: dict) -> dict:
         "name": user["name"],
         "role": au["role"],
         "thumbnail": "",
+        "custom_role_id": au.get("custom_role_id"),
     }
     if user.get("custom_attributes"):
         out["custom_attributes"] = user["custom_attributes"]

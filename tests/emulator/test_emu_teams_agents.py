@@ -5,7 +5,7 @@ from __future__ import annotations
 from cw_emu_helpers import A1, new_agent, new_inbox
 
 AGENT_KEYS = {"id", "account_id", "availability_status", "auto_offline", "confirmed", "email", "provider",
-              "available_name", "name", "role", "thumbnail"}
+              "available_name", "name", "role", "thumbnail", "custom_role_id"}
 
 
 # ---------------------------------------------------------------- teams §3.3
