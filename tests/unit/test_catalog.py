@@ -317,6 +317,7 @@ def test_invalid_defaults_file_reported(tmp_path):
     assert [(p.file, p.line, p.field) for p in probs] == [
         (str(d), 2, "inbox.timezone"),
         (str(d), 4, "portal.portal_slug_prefix"),
+        (str(d), 5, "portal.locales[1]"),  # in the same pass as the schema problems
     ]
     # unknown keys in the defaults file (e.g. provider-only keys) are rejected
     write(tmp_path, "_defaults.yaml", "inbox:\n  name: X\n")
