@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .core import Emulator
+from .core import IDENTITY_HEADER, Emulator
 from .errors import ApiError
 from .faults import FaultConfig, FaultMiddleware
 from .routes import ROUTES
@@ -34,10 +34,31 @@ async def _crash(request: Request, exc: Exception):
     return JSONResponse({"status": 500, "error": "Internal Server Error"}, status_code=500)
 
 
-def create_app(state_dir: str | Path, config: FaultConfig | None = None, url: str = ""):
-    """Build the ASGI app: FaultMiddleware(Starlette routes)."""
+class IdentityHeader:
+    """Adds ``X-Chatwoot-Emulator: <instance id>`` to every response, injected faults (429, 500) included."""
+
+    def __init__(self, app, instance_id: str):
+        self.app = app
+        self.header = (IDENTITY_HEADER.encode(), instance_id.encode())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), self.header])
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def create_app(state_dir: str | Path, config: FaultConfig | None = None, url: str = "",
+               instance_id: str | None = None):
+    """Build the ASGI app: IdentityHeader(FaultMiddleware(Starlette routes))."""
     config = config or FaultConfig()
-    emu = Emulator(state_dir, config, url)
+    emu = Emulator(state_dir, config, url, instance_id)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -53,4 +74,4 @@ def create_app(state_dir: str | Path, config: FaultConfig | None = None, url: st
         lifespan=lifespan,
     )
     app.state.emu = emu
-    return FaultMiddleware(app, emu.engine, emu.stats), emu
+    return IdentityHeader(FaultMiddleware(app, emu.engine, emu.stats), emu.instance_id), emu

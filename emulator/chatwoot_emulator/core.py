@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from pathlib import Path
 
 from starlette.requests import Request
 
 from .bootstrap import bootstrap, read_tokens, write_tokens
-from .errors import ApiError, forbidden_action, not_found
+from . import policy
+from .errors import ApiError, not_found
 from .faults import FaultConfig, FaultEngine, Stats
 from .store import Store
 
 log = logging.getLogger("chatwoot_emulator")
 
 
+#: Response header on every answer of the emulator (real Chatwoot has none); its value is the instance id,
+#: a nonce chosen per start, so a launcher can prove that the server on a port is the one it started.
+IDENTITY_HEADER = "x-chatwoot-emulator"
+
+
 class Emulator:
-    def __init__(self, state_dir: str | Path, config: FaultConfig, url: str = ""):
+    def __init__(self, state_dir: str | Path, config: FaultConfig, url: str = "", instance_id: str | None = None):
+        self.instance_id = instance_id or secrets.token_hex(16)
         self.state_dir = Path(state_dir)
         self.config = config
         self.store = Store(self.state_dir)
@@ -26,6 +34,12 @@ class Emulator:
         self.url = url
         self.tokens = bootstrap(self.store, reuse=read_tokens(self.state_dir))
         write_tokens(self.state_dir, url, self.tokens)
+        # Live dashboard sessions ("presence"), set through the control plane only: (account_id, user_id).
+        # Chatwoot keeps presence in Redis for 60 s after the last heartbeat; here it lasts until cleared.
+        self.presence: set[tuple[int, int]] = set()
+
+    def online(self, account_id: int, user_id: int) -> bool:
+        return (account_id, user_id) in self.presence
 
     # ------------------------------------------------------------ async jobs (§4.3)
     def run_jobs(self, all_jobs: bool = False) -> int:
@@ -84,10 +98,9 @@ class Emulator:
             raise ApiError(401, {"error": "You are not authorized to access this account"})
         if account["status"] == "suspended":
             raise ApiError(401, {"error": "Account is suspended"})
-        is_admin = au["role"] == "administrator"
-        if write and not is_admin:
-            raise forbidden_action()
-        return user, account, au, is_admin
+        if write:
+            policy.require_admin(au)
+        return user, account, au, policy.is_admin(au)
 
     def platform_auth(self, request: Request) -> int:
         """§1.2: token must belong to a PlatformApp."""

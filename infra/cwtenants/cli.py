@@ -510,7 +510,9 @@ def doctor() -> None:
             raise typer.Exit(EXIT_ERROR) from None
         raw = str(info.get("version") or "")
         version = _version(raw)
-        is_emulator = info.get("emulator") is True
+        from .local_emulator import emulator_instance
+
+        is_emulator = emulator_instance(settings.url) is not None
         what = "the cwtenants Chatwoot emulator" if is_emulator else "Chatwoot"
         if version is None:
             warn(f"{settings.url} is reachable but GET /api gives no version ({raw!r}); is it Chatwoot?")

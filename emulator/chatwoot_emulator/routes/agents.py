@@ -15,7 +15,7 @@ from ..params import as_bool, permit, read_body, root_param
 
 def render_agents(emu: Emulator, account_id: int, **kw) -> list[dict]:
     """Agents of an account (optionally only members of an inbox/team) as the agent view renders them."""
-    return [views.agent(u, au) for u, au in emu.store.list_agents(account_id, **kw)]
+    return [views.agent(u, au, emu.online(account_id, u["id"])) for u, au in emu.store.list_agents(account_id, **kw)]
 
 
 ROLES = ("agent", "administrator")
@@ -49,10 +49,12 @@ async def agents_create(request: Request):
         user = new_user(emu.store, attrs.get("name") or email.split("@")[0], email, confirmed=False)
     elif emu.store.account_user(account["id"], user["id"]):
         raise unprocessable([("user", "User has already been taken")])
+    # availability / auto_offline left out → the account_users table defaults: online, auto_offline true
     au = emu.store.upsert_account_user(account["id"], user["id"], attrs.get("role", "agent"),
-                                       attrs.get("availability", "offline"),
-                                       as_bool(attrs.get("auto_offline", False)), inviter_id=caller["id"])
-    return ok(views.agent(user, au))
+                                       attrs.get("availability"),
+                                       None if "auto_offline" not in attrs else as_bool(attrs["auto_offline"]),
+                                       inviter_id=caller["id"])
+    return ok(views.agent(user, au, emu.online(account["id"], user["id"])))
 
 
 def _get_agent(emu: Emulator, request: Request, account: dict):
@@ -80,7 +82,7 @@ async def agents_update(request: Request):
     au = emu.store.upsert_account_user(
         account["id"], user["id"], attrs.get("role", au["role"]), attrs.get("availability"),
         None if "auto_offline" not in attrs else as_bool(attrs["auto_offline"]))
-    return ok(views.agent(user, au))
+    return ok(views.agent(user, au, emu.online(account["id"], user["id"])))
 
 
 async def agents_delete(request: Request):

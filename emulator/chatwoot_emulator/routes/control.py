@@ -60,7 +60,37 @@ async def c_reset(request: Request):
     emu.store.wipe()
     emu.tokens = bootstrap(emu.store, reuse=tokens)
     emu.stats.reset()
+    emu.presence.clear()
     return ok({"ok": True})
+
+
+async def c_identity(request: Request):
+    """Which emulator answers here: the per-start instance id (also in every X-Chatwoot-Emulator header)."""
+    _loopback_only(request)
+    emu: Emulator = request.app.state.emu
+    return ok({"instance_id": emu.instance_id, "state_dir": str(emu.state_dir), "url": emu.url})
+
+
+async def c_presence(request: Request):
+    """Live dashboard sessions. ``POST {"user_id": 2, "online": true, "account_id": 1}`` marks a user online
+    (or, with ``"online": false``, offline again) in an account (default: every account it belongs to);
+    answers the current list ``{"online": [{"account_id", "user_id"}]}`` (GET reads it)."""
+    _loopback_only(request)
+    emu: Emulator = request.app.state.emu
+    if request.method == "POST":
+        params, _ = await read_body(request)
+        try:
+            user_id = int(params["user_id"])
+            accounts = ([int(params["account_id"])] if params.get("account_id") is not None
+                        else [au["account_id"] for au in emu.store.account_users(user_id=user_id)])
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, {"error": "user_id (integer) is required; account_id is optional"})
+        for account_id in accounts:
+            if params.get("online", True):
+                emu.presence.add((account_id, user_id))
+            else:
+                emu.presence.discard((account_id, user_id))
+    return ok({"online": [{"account_id": a, "user_id": u} for a, u in sorted(emu.presence)]})
 
 
 ROUTES = [
@@ -69,4 +99,6 @@ ROUTES = [
     Route("/__emulator__/faults", c_faults, methods=["GET", "POST"]),
     Route("/__emulator__/jobs/run", c_jobs_run, methods=["POST"]),
     Route("/__emulator__/reset", c_reset, methods=["POST"]),
+    Route("/__emulator__/identity", c_identity, methods=["GET"]),
+    Route("/__emulator__/presence", c_presence, methods=["GET", "POST"]),
 ]

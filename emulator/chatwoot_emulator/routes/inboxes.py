@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import views
+from .. import policy, views
 from ..bootstrap import new_token
 from ..core import Emulator
 from ..errors import not_found, ok, server_error, unprocessable
@@ -84,7 +84,7 @@ async def inboxes_index(request: Request):
     user, account, au, is_admin = emu.account_auth(request)
     rows = emu.store.list_inboxes(account["id"])  # one SELECT (LEFT JOIN portals)
     if not is_admin:  # agents see only inboxes they are members of
-        mine = set(emu.store.inboxes_of_user(user["id"]))
+        mine = policy.visible_inbox_ids(emu.store, user["id"])
         rows = [r for r in rows if r[0]["id"] in mine]
     return ok({"payload": [views.inbox(doc, portal, is_admin) for doc, portal in rows]})
 
@@ -98,8 +98,10 @@ def get_inbox(emu: Emulator, request: Request, account: dict, key: str = "inbox_
 
 async def inboxes_show(request: Request):
     emu: Emulator = request.app.state.emu
-    _, account, _, is_admin = emu.account_auth(request)
-    return ok(render_inbox(emu, get_inbox(emu, request, account), is_admin))
+    _, account, au, is_admin = emu.account_auth(request)
+    doc = get_inbox(emu, request, account)
+    policy.require_inbox_read(emu.store, au, doc)  # an agent reading an inbox it is not a member of → 401
+    return ok(render_inbox(emu, doc, is_admin))
 
 
 def build_inbox_doc(store: Store, account_id: int, attrs: dict, channel: dict) -> dict:
@@ -195,15 +197,21 @@ async def inboxes_update(request: Request):
         merged.update(attrs["csat_config"])
         attrs["csat_config"] = merged
     doc.update(attrs)
+    if "working_hours" in params:
+        _apply_working_hours(doc, params["working_hours"])
     channel = params.get("channel")
+    if isinstance(channel, dict) and "type" in channel:
+        # Chatwoot saves the inbox attributes and working hours first, then hands `type` on to the channel's
+        # update, which has no such attribute: an unhandled error → 500, the channel keeps its old values.
+        _validate_inbox(doc)
+        emu.store.put("inboxes", doc)
+        raise server_error()
     if isinstance(channel, dict):
         editable = API_CHANNEL_ATTRS if doc["channel"]["channel_type"] == "Channel::Api" else WIDGET_CHANNEL_ATTRS
-        upd = permit(channel, editable)  # type is ignored: channel type cannot change
+        upd = permit(channel, editable)
         if "hmac_mandatory" in upd:
             upd["hmac_mandatory"] = as_bool(upd["hmac_mandatory"])
         doc["channel"].update(upd)
-    if "working_hours" in params:
-        _apply_working_hours(doc, params["working_hours"])
     _validate_inbox(doc)
     emu.store.put("inboxes", doc)
     return ok(render_inbox(emu, doc, is_admin))

@@ -40,7 +40,9 @@ def _get_portal(emu: Emulator, request: Request, account: dict, status_404: bool
 
 
 def _normalise_config(stored: dict, sent) -> dict:
-    """§6 portal config: merge (≥4.14.1), de-duplicate locales, default_locale → first allowed."""
+    """§6 portal config: merged into the stored one (≥4.14.1), locales de-duplicated; default_locale is the
+    merged value when there is one (a stored default survives an update whose allowed_locales leave it out,
+    as on a real server), else the first allowed locale."""
     cfg = dict(stored)
     if isinstance(sent, dict):
         cfg.update(permit(sent, CONFIG_KEYS))
@@ -51,8 +53,7 @@ def _normalise_config(stored: dict, sent) -> dict:
     if not allowed:
         allowed = [cfg.get("default_locale") or "en"]
     cfg["allowed_locales"] = allowed
-    if cfg.get("default_locale") not in allowed:
-        cfg["default_locale"] = allowed[0]
+    cfg["default_locale"] = cfg.get("default_locale") or allowed[0]
     drafts = [c for c in (cfg.get("draft_locales") or []) if c in allowed and c != cfg["default_locale"]]
     cfg["draft_locales"] = drafts
     return cfg

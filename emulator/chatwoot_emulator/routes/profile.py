@@ -23,7 +23,8 @@ async def profile(request: Request):
     emu: Emulator = request.app.state.emu
     user = emu.user_auth(request)
     token = emu.store.token_of("User", user["id"])
-    return ok(views.profile(user, token, memberships(emu, user["id"])))
+    return ok(views.profile(user, token, memberships(emu, user["id"]),
+                            online=lambda au: emu.online(au["account_id"], au["user_id"])))
 
 
 ROUTES = [
