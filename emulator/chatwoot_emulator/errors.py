@@ -33,7 +33,8 @@ def forbidden_action():  # §4.1 Pundit denial is 401, never 403
 
 
 def ok(body=None) -> Response:
-    """§2&3: success is 200 everywhere; deletes answer 200 with an empty body."""
+    """§2&3: success is 200 everywhere; deletes answer 200 with an empty body (``head :ok`` in a JSON
+    controller: content type application/json, no charset)."""
     if body is None:
-        return Response(b"", status_code=200)
+        return Response(b"", status_code=200, media_type="application/json")
     return JSONResponse(body)

@@ -124,8 +124,9 @@ def agent(user: dict, au: dict, online: bool = False) -> dict:
     return out
 
 
-def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
-    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters."""
+def portal(doc: dict, category_locales: list, article_locales: list, article_counts: bool = True) -> dict:
+    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters (``article_counts`` False: the
+    article counts over an empty list, as index/create/update render them)."""
     cfg = doc.get("config") or {}
     allowed = cfg.get("allowed_locales") or ["en"]
     drafts = cfg.get("draft_locales") or []
@@ -157,29 +158,15 @@ def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
         "slug": doc["slug"],
         "account_id": doc["account_id"],
         "meta": {
-            "all_articles_count": len(article_locales),
-            "archived_articles_count": 0,
-            "published_count": 0,
-            "draft_articles_count": len(article_locales),
+            "all_articles_count": len(article_locales) if article_counts else 0,
+            "archived_articles_count": 0 if article_counts else None,
+            "published_count": 0 if article_counts else None,
+            "draft_articles_count": len(article_locales) if article_counts else None,
             "categories_count": len(category_locales),
             "default_locale": default_locale,
         },
     }
     return out
-
-
-def category(doc: dict) -> dict:
-    """§3.7 category JSON (subset)."""
-    keys = ("id", "name", "description", "locale", "slug", "position", "portal_id", "account_id", "icon",
-            "icon_color", "parent_category_id", "associated_category_id")
-    return {k: doc.get(k) for k in keys}
-
-
-def article(doc: dict) -> dict:
-    """§3.7 article JSON (subset)."""
-    keys = ("id", "title", "slug", "position", "content", "description", "category_id", "author_id",
-            "associated_article_id", "status", "locale", "meta", "portal_id", "account_id", "views")
-    return {k: doc.get(k) for k in keys}
 
 
 def account(doc: dict) -> dict:
