@@ -86,3 +86,16 @@ def test_describe_warns_about_an_old_cli_and_a_missing_host(tmp_path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     [(fine, msg)] = toolchain.describe()
     assert not fine and "not on PATH" in msg
+
+
+def test_ci_installs_the_official_cli_at_the_pin_and_go_modules_only_on_request():
+    import yaml
+    from importlib import metadata
+
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "setup" / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    official = [s for s in steps if s.get("uses", "").startswith("pulumi/actions@")]
+    assert len(official) == 1 and official[0]["with"]["pulumi-version"] == metadata.version("pulumi") == pinned()
+    assert official[0]["if"] == "inputs.pulumi == 'official'" and action["inputs"]["pulumi"]["default"] == "official"
+    go = [s for s in steps if s.get("uses", "").startswith("actions/setup-go@")]
+    assert len(go) == 1 and go[0]["if"] == "inputs.pulumi == 'go-modules'"
