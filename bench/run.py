@@ -67,7 +67,9 @@ def agent_pool(n: int) -> int:
 def write_providers(folder: Path, n: int) -> int:
     """N provider files + _defaults.yaml; returns the number of unique agents."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "providers" / "_defaults.yaml", folder / "_defaults.yaml")
+    defaults = yaml.safe_load((ROOT / "providers" / "_defaults.yaml").read_text())
+    defaults.get("portal", {}).pop("categories", None)  # Help Center content: bench/knowledge_base.py
+    (folder / "_defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
     pool = agent_pool(n)
     used = set()
     for i in range(n):

@@ -22,7 +22,7 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, ServerError, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -146,6 +146,8 @@ class PortalKind(ObjectKind):
             raise
         if adopted:
             say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
+        else:
+            created_empty.add(("portal", slug))  # no categories or articles to look up in it
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
             live = c.patch(f"/portals/{slug}", body(inputs))
