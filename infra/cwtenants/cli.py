@@ -156,7 +156,7 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({plural(len(exc.problems), 'problem')})",
+        raise fail(f"the catalog in {folder} is invalid ({plural(exc.total, 'problem')})",
                    f"run `cwtenants validate {folder}` and correct the files", exc.problems) from None
 
 
@@ -197,7 +197,7 @@ def validate(
     except CatalogError as exc:
         for p in exc.problems:
             out(github_annotation(p) if fmt == "github" else str(p))
-        n = len(exc.problems)
+        n = exc.total
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
     n = len(catalog.providers)
@@ -396,6 +396,9 @@ def drift(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = Fa
 
 @app.command()
 def adopt(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Adopt only these (a provider name, slug or object name, as `--dry-run` lists them); "
+             "default: everything unclaimed.", show_default=False)] = None,
     providers_dir: ProvidersDir = Path("providers"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the files instead of writing them.")] = False,
     quiet: QuietOpt = False,
@@ -417,10 +420,12 @@ def adopt(
             live = LiveIndex.fetch(client, Progress(quiet, "adopt: "))
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", "`cwtenants doctor` checks the connection") from None
-    files = make_files(catalog, live)
+    files = make_files(catalog, live, portal_slug_prefix=_portal_prefix(providers_dir))
     if not files:
         out("nothing to adopt: every inbox, team and portal belongs to a provider file")
         return
+    if names:
+        files = _chosen(files, names)
     # validate the result together with the existing files, in a scratch copy
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "providers"
@@ -445,7 +450,24 @@ def adopt(
         target.write_text(f.text, encoding="utf-8")
         out(f"wrote {target} ({', '.join(f.objects)})")
     if not dry_run:
-        err("next: review the files, `cwtenants plan` (expect no changes to adopted objects), then open a PR")
+        err("next: review the files, then `cwtenants plan`: it shows what `pulumi up` would still change in "
+            "the adopted objects (e.g. linking an inbox to its provider's portal) and create (the parts "
+            "not found); then open a PR")
+    elif not names and len(files) > 1:
+        err("adopt only some of them: `cwtenants adopt NAME ...` (the provider names or slugs above)")
+
+
+def _chosen(files: list, names: list[str]) -> list:
+    """The adopted files the user named (provider name, slug or one of its objects' names)."""
+    def keys(f) -> set[str]:
+        return {f.slug, f.name.casefold()} | {o.split(" ", 1)[1].strip("'").casefold() for o in f.objects}
+
+    wanted = [n.casefold() for n in names]
+    unknown = [n for n, w in zip(names, wanted) if not any(w in keys(f) for f in files)]
+    if unknown:
+        raise fail(f"nothing unclaimed is called {', '.join(map(repr, unknown))}",
+                   "choose among: " + ", ".join(f"{f.slug} ({', '.join(f.objects)})" for f in files))
+    return [f for f in files if keys(f) & set(wanted)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -333,6 +333,30 @@ def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
     assert r.exit_code == 0 and "nothing to adopt" in r.stdout
 
 
+def test_adopt_chooses_by_name_and_writes_the_portal_slug(live, emu, tmp_path):
+    """An unrelated unclaimed team is not forced into the catalog; a group without a portal gets
+    the derived portal slug written out, like `cwtenants new`."""
+    from cwtenants.catalog.models import derive_portal_slug
+
+    folder = tmp_path / "adopted"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "_defaults.yaml", folder)
+    api(emu, "POST", "/inboxes", {"name": "Old Host Support", "channel": {"type": "api"}})
+    api(emu, "POST", "/teams", {"team": {"name": "Billing Escalations"}})
+    r = run("adopt", "--dry-run", "-d", str(folder), env=live)
+    assert r.exit_code == 0 and "old-host.yaml" in r.stdout and "billing-escalations.yaml" in r.stdout
+    assert "cwtenants adopt NAME" in r.stderr
+    r = run("adopt", "Nope", "-d", str(folder), env=live)
+    assert r.exit_code == 1 and "nothing unclaimed is called 'Nope'" in r.stderr and "old-host (" in r.stderr
+    r = run("adopt", "old host support", "-d", str(folder), env=live)  # an object's name, any case
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in folder.glob("*.yaml")) == ["_defaults.yaml", "old-host.yaml"]
+    text = (folder / "old-host.yaml").read_text()
+    assert yaml.safe_load(text)["portal"] == {"slug": derive_portal_slug("old-host")}
+    assert "would create: team, portal" in text
+    assert "expect no changes" not in r.stderr and "would still change" in r.stderr
+
+
 def test_doctor_all_ok(live):
     r = run("doctor", env=live)
     assert r.exit_code == 0, r.output
