@@ -26,7 +26,8 @@ from typing import Any, Iterable
 DB_FILE = "chatwoot.sqlite3"
 
 # kind -> extra DDL (indexes) beyond the common shape
-DOC_KINDS = ("accounts", "users", "platform_apps", "inboxes", "teams", "portals", "categories", "articles")
+DOC_KINDS = ("accounts", "users", "platform_apps", "inboxes", "teams", "portals", "categories", "articles",
+             "custom_roles")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS account_users (
@@ -93,6 +94,10 @@ class Store:
             self.db.execute("CREATE INDEX IF NOT EXISTS portals_slug ON portals(json_extract(data,'$.slug'))")
             self.db.execute("CREATE INDEX IF NOT EXISTS users_email ON users(json_extract(data,'$.email'))")
             self.db.executescript(SCHEMA)
+            # enterprise column (custom roles); added this way so state dirs from before it keep working
+            cols = [r["name"] for r in self.db.execute("PRAGMA table_info(account_users)")]
+            if "custom_role_id" not in cols:
+                self.db.execute("ALTER TABLE account_users ADD COLUMN custom_role_id INTEGER")
 
     def close(self) -> None:
         with self.lock:
@@ -226,7 +231,7 @@ class Store:
         """
         sql = (
             "SELECT u.data AS u, au.id AS au_id, au.account_id, au.user_id, au.role, au.availability,"
-            " au.auto_offline, au.inviter_id, au.created_at, au.updated_at, au.active_at "
+            " au.auto_offline, au.inviter_id, au.created_at, au.updated_at, au.active_at, au.custom_role_id "
             "FROM account_users au JOIN users u ON u.id = au.user_id WHERE au.account_id=?"
         )
         args: list = [account_id]
@@ -252,7 +257,9 @@ class Store:
             "account_id": r["account_id"], "user_id": r["user_id"], "role": r["role"],
             "inviter_id": r["inviter_id"], "created_at": r["created_at"], "updated_at": r["updated_at"],
             "active_at": r["active_at"], "availability": r["availability"],
-            "auto_offline": bool(r["auto_offline"]), "custom_role_id": None, "agent_capacity_policy_id": None,
+            "auto_offline": bool(r["auto_offline"]),
+            "custom_role_id": r["custom_role_id"] if "custom_role_id" in keys else None,
+            "agent_capacity_policy_id": None,
         }
 
     def account_user(self, account_id: int, user_id: int) -> dict | None:
@@ -291,6 +298,17 @@ class Store:
                      ts, ts, None),
                 )
             return self.account_user(account_id, user_id)  # type: ignore[return-value]
+
+    def set_custom_role(self, account_id: int, user_id: int, role_id: int | None) -> None:
+        with self.lock:
+            self.db.execute("UPDATE account_users SET custom_role_id=? WHERE account_id=? AND user_id=?",
+                            (role_id, account_id, user_id))
+
+    def clear_custom_role(self, account_id: int, role_id: int) -> None:
+        """A deleted custom role: its account users fall back to their plain role (nullify)."""
+        with self.lock:
+            self.db.execute("UPDATE account_users SET custom_role_id=NULL WHERE account_id=? AND custom_role_id=?",
+                            (account_id, role_id))
 
     def delete_account_user(self, account_id: int, user_id: int) -> None:
         """Removes the membership plus the user's inbox/team memberships in that account."""

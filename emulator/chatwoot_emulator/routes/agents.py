@@ -9,6 +9,7 @@ from .. import views
 from ..bootstrap import new_user
 from ..core import Emulator
 from ..errors import not_found, ok, server_error, unprocessable
+from .custom_roles import assigned_role_id
 from ..params import as_bool, permit, read_body, root_param
 
 
@@ -69,8 +70,12 @@ async def agents_update(request: Request):
     _, account, _, _ = emu.account_auth(request, write=True)
     user, au = _get_agent(emu, request, account)
     params, is_json = await read_body(request)
-    attrs = permit(root_param(params, is_json, "agent", None), ("name", "role", "availability", "auto_offline"))
+    attrs = permit(root_param(params, is_json, "agent", None),
+                   ("name", "role", "availability", "auto_offline", "custom_role_id"))
     _check_enums(attrs)
+    # enterprise code sets custom_role_id from every update (left out = cleared); it sticks only with the
+    # account's custom_roles feature, else the answer says null
+    emu.store.set_custom_role(account["id"], user["id"], assigned_role_id(emu, account, attrs.get("custom_role_id")))
     if attrs.get("name"):
         user["name"] = attrs["name"]  # docs/chatwoot-behaviour.md#agents name changes the global user
         emu.store.put("users", user)

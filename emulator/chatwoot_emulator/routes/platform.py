@@ -11,6 +11,7 @@ from .. import views
 from ..bootstrap import new_account, new_token, new_user
 from ..core import Emulator
 from ..errors import ApiError, ok, server_error, unprocessable
+from .custom_roles import assigned_role_id
 from ..params import permit, read_body
 from .agents import ROLES
 from .profile import memberships
@@ -98,7 +99,9 @@ async def p_account_users_create(request: Request):
     user = emu.store.get("users", params.get("user_id"))  # any user (docs/chatwoot-behaviour.md#platform-apps: only the account is checked)
     if user is None:
         raise unprocessable([("user", "User must exist")])
-    return ok(emu.store.upsert_account_user(acc["id"], user["id"], role))  # upsert
+    emu.store.upsert_account_user(acc["id"], user["id"], role)  # upsert
+    emu.store.set_custom_role(acc["id"], user["id"], assigned_role_id(emu, acc, params.get("custom_role_id")))
+    return ok(emu.store.account_user(acc["id"], user["id"]))
 
 
 async def p_account_users_delete(request: Request):
