@@ -18,8 +18,8 @@ before the step), and peak RSS of the process tree (psutil sampling every 100 ms
 with ``--expect-no-changes``. The benchmark fails (exit 1) if any step's ``peak_60s`` is above
 the client-side budget, or a no-op step wrote anything.
 
-Bench-only switches: ``--provider-workers N`` widens the dynamic-provider gRPC pool (notes
-§A3, via ``bench/provider_shim.py``), ``--profile`` saves cProfile data of the provider process
+Bench-only switches: ``--provider-workers N`` widens the dynamic-provider gRPC pool (Pulumi's
+Python provider server has 4 worker threads; via ``bench/provider_shim.py``), ``--profile`` saves cProfile data of the provider process
 and the program next to the logs. Neither changes the project.
 """
 
@@ -67,7 +67,9 @@ def agent_pool(n: int) -> int:
 def write_providers(folder: Path, n: int) -> int:
     """N provider files + _defaults.yaml; returns the number of unique agents."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "providers" / "_defaults.yaml", folder / "_defaults.yaml")
+    defaults = yaml.safe_load((ROOT / "providers" / "_defaults.yaml").read_text())
+    defaults.get("portal", {}).pop("categories", None)  # Help Center content: bench/knowledge_base.py
+    (folder / "_defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
     pool = agent_pool(n)
     used = set()
     for i in range(n):
@@ -149,7 +151,10 @@ class Stack:
         (work / f"{name}-backend").mkdir()
         (work / f"{name}-home").mkdir()
         if source_main is None:  # the project: Pulumi.yaml + infra/ link
-            shutil.copy(ROOT / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+            # without the runtime options, so that the program and provider run PULUMI_PYTHON_CMD (the shim)
+            project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+            project["runtime"] = "python"
+            (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
             (self.dir / "infra").symlink_to(ROOT / "infra")
         else:
             for f in source_main.iterdir():

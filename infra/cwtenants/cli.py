@@ -88,11 +88,32 @@ class Progress:
             err(f"{self.prefix}{message} ({time.monotonic() - self.start:.1f}s)")
 
 
-def fail(message: str, hint: str = "") -> typer.Exit:
+class CliError(typer.Exit):
+    """Exit 1 after an error line (and a fix) on stderr; ``--json`` commands also print it on stdout."""
+
+    def __init__(self, message: str, hint: str = "", problems: list[Problem] | None = None):
+        super().__init__(EXIT_ERROR)
+        self.message, self.hint, self.problems = message, hint, problems or []
+
+    def to_json(self) -> dict:
+        error: dict = {"message": self.message}
+        if self.hint:
+            error["fix"] = self.hint
+        if self.problems:
+            error["problems"] = [{"file": p.file, "line": p.line, "col": p.col, "field": p.field,
+                                  "message": p.message} for p in self.problems]
+        return {"error": error}
+
+
+def fail(message: str, hint: str = "", problems: list[Problem] | None = None) -> CliError:
     err(f"error: {message}", "red")
     if hint:
         err(f"  fix: {hint}")
-    return typer.Exit(EXIT_ERROR)
+    return CliError(message, hint, problems)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def client_from_env():
@@ -100,7 +121,7 @@ def client_from_env():
     from .chatwoot import ChatwootClient, ConfigError, Settings
 
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(connect_retries=0)  # a closed port fails at once
     except ConfigError as exc:
         raise fail(str(exc), "export CHATWOOT_URL, CHATWOOT_API_TOKEN and CHATWOOT_ACCOUNT_ID "
                              "(`cwtenants emulator` prints them for the local emulator); "
@@ -135,8 +156,8 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({len(exc.problems)} problems)",
-                   f"run `cwtenants validate {folder}` and correct the files") from None
+        raise fail(f"the catalog in {folder} is invalid ({plural(exc.total, 'problem')})",
+                   f"run `cwtenants validate {folder}` and correct the files", exc.problems) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +197,7 @@ def validate(
     except CatalogError as exc:
         for p in exc.problems:
             out(github_annotation(p) if fmt == "github" else str(p))
-        n = len(exc.problems)
+        n = exc.total
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
     n = len(catalog.providers)
@@ -206,7 +227,8 @@ def schema(
     if stale:
         for name in stale:
             err(f"{directory / name} is out of date with the catalog models")
-        raise fail("schema files differ", "run `cwtenants schema` and commit the result")
+        again = "cwtenants schema" + ("" if directory == Path("schema") else f" --dir {directory}")
+        raise fail("schema files differ", f"run `{again}` and commit the result")
     out(f"ok: {', '.join(str(directory / n) for n in SCHEMA_FILES)} are up to date")
 
 
@@ -223,6 +245,32 @@ def _portal_prefix(folder: Path) -> str:
     except (OSError, yaml.YAMLError):
         return ""
     return str(((data or {}).get("portal") or {}).get("portal_slug_prefix") or "") if isinstance(data, dict) else ""
+
+
+def _schema_path(folder: Path) -> str:
+    """The provider schema for the editor header of a new file in ``folder``: relative to it when a
+    schema/ is above the folder (a checkout), else this installation's, by absolute path."""
+    folder = folder.resolve()
+    for base in (folder, *folder.parents):
+        if (base / "schema" / "provider.schema.json").is_file():
+            return Path(os.path.relpath(base / "schema" / "provider.schema.json", folder)).as_posix()
+    return (Path(__file__).resolve().parents[2] / "schema" / "provider.schema.json").as_posix()
+
+
+def _new_hint(problems: list[Problem]) -> str:
+    """What to change, from what the new file broke."""
+    text = " ".join(p.message for p in problems) + " " + " ".join(p.field for p in problems)
+    hints = []
+    if "provider slug" in text or "portal slug" in text:
+        hints.append("another provider has this slug or portal slug: pass another --slug")
+    if "inbox name" in text or "team name" in text:
+        hints.append("another provider's inbox or team already has the name derived from NAME: choose "
+                     "another NAME (or create the file with another NAME, then set inbox.name/team.name in it)")
+    if "timezone" in text:
+        hints.append("pass an IANA --timezone such as Europe/Berlin")
+    if "locale" in text:
+        hints.append("pass --locale codes such as en, de, pt_BR, each once")
+    return "; ".join(hints) or "see the problems above"
 
 
 def _problems(folder: Path) -> list[Problem]:
@@ -252,9 +300,11 @@ def new(
     """
     try:
         text = scaffold_provider(name, slug=slug, group=group, timezone=timezone, locales=locale,
-                                 portal_slug_prefix=_portal_prefix(providers_dir))
+                                 portal_slug_prefix=_portal_prefix(providers_dir),
+                                 schema_path=_schema_path(providers_dir))
     except ValueError as exc:
-        raise fail(str(exc), "pass --slug with lower-case letters, digits and hyphens") from None
+        raise fail(str(exc), "--slug takes 2-50 lower-case letters and digits in groups joined by single "
+                             "hyphens, e.g. --slug acme-hosting") from None
     import yaml
 
     final_slug = yaml.safe_load(text)["slug"]
@@ -269,10 +319,9 @@ def new(
         for p in added:
             err(str(p))
         target.unlink()
-        raise fail(f"the new file would not be valid, so {target} was not written",
-                   "use --slug/--timezone/--locale values that are valid and not used by another provider")
+        raise fail(f"the new file would not be valid, so {target} was not written", _new_hint(added))
     if before:
-        err(f"warning: other files of {providers_dir} have problems ({len(before)}); "
+        err(f"warning: other files of {providers_dir} have problems ({plural(len(before), 'problem')}); "
             f"`cwtenants validate` lists them. {target} itself is valid.", "yellow")
     out(f"created {target}")
     err("next: edit it (docs/catalog.md lists every field), then `cwtenants validate` and `cwtenants plan`")
@@ -286,15 +335,22 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
     from .chatwoot import ChatwootError
     from .plan import compute_plan, render_text
 
-    catalog = load_or_exit(providers_dir)
-    client = client_from_env()
-    progress = Progress(quiet, f"{what}: ")
     try:
-        with client:
-            result = compute_plan(catalog, client, members=members, progress=progress)
-    except ChatwootError as exc:
-        raise fail(f"reading Chatwoot failed: {exc}", (getattr(exc, "hint", "") or "")
-                   + " (`cwtenants doctor` checks the connection)") from None
+        catalog = load_or_exit(providers_dir)
+        client = client_from_env()
+        progress = Progress(quiet, f"{what}: ")
+        try:
+            with client:
+                result = compute_plan(catalog, client, members=members, progress=progress)
+        except ChatwootError as exc:
+            hint = getattr(exc, "hint", "") or ""
+            said = str(exc).replace(f" (hint: {hint})", "") if hint else str(exc)  # the hint goes on the fix line
+            raise fail(f"reading Chatwoot failed: {said}",
+                       f"{hint}{' ' if hint else ''}(`cwtenants doctor` checks the connection)") from None
+    except CliError as exc:
+        if as_json:  # a JSON reader gets a JSON answer, also on an error
+            out(json.dumps(exc.to_json(), indent=2))
+        raise
     if as_json:
         out(json.dumps(result.to_json(), indent=2, default=str))
     else:
@@ -340,6 +396,9 @@ def drift(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = Fa
 
 @app.command()
 def adopt(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Adopt only these (a provider name, slug or object name, as `--dry-run` lists them); "
+             "default: everything unclaimed.", show_default=False)] = None,
     providers_dir: ProvidersDir = Path("providers"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the files instead of writing them.")] = False,
     quiet: QuietOpt = False,
@@ -361,10 +420,12 @@ def adopt(
             live = LiveIndex.fetch(client, Progress(quiet, "adopt: "))
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", "`cwtenants doctor` checks the connection") from None
-    files = make_files(catalog, live)
+    files = make_files(catalog, live, portal_slug_prefix=_portal_prefix(providers_dir))
     if not files:
         out("nothing to adopt: every inbox, team and portal belongs to a provider file")
         return
+    if names:
+        files = _chosen(files, names)
     # validate the result together with the existing files, in a scratch copy
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "providers"
@@ -389,7 +450,24 @@ def adopt(
         target.write_text(f.text, encoding="utf-8")
         out(f"wrote {target} ({', '.join(f.objects)})")
     if not dry_run:
-        err("next: review the files, `cwtenants plan` (expect no changes to adopted objects), then open a PR")
+        err("next: review the files, then `cwtenants plan`: it shows what `pulumi up` would still change in "
+            "the adopted objects (e.g. linking an inbox to its provider's portal) and create (the parts "
+            "not found); then open a PR")
+    elif not names and len(files) > 1:
+        err("adopt only some of them: `cwtenants adopt NAME ...` (the provider names or slugs above)")
+
+
+def _chosen(files: list, names: list[str]) -> list:
+    """The adopted files the user named (provider name, slug or one of its objects' names)."""
+    def keys(f) -> set[str]:
+        return {f.slug, f.name.casefold()} | {o.split(" ", 1)[1].strip("'").casefold() for o in f.objects}
+
+    wanted = [n.casefold() for n in names]
+    unknown = [n for n, w in zip(names, wanted) if not any(w in keys(f) for f in files)]
+    if unknown:
+        raise fail(f"nothing unclaimed is called {', '.join(map(repr, unknown))}",
+                   "choose among: " + ", ".join(f"{f.slug} ({', '.join(f.objects)})" for f in files))
+    return [f for f in files if keys(f) & set(wanted)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,58 +476,48 @@ def adopt(
 
 @app.command()
 def emulator(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 3000,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 = a free one, printed).")] = 3917,
     state_dir: Annotated[Path, typer.Option(help="SQLite state and tokens.json.")] = Path(".emulator"),
-    reset: Annotated[bool, typer.Option("--reset", help="Wipe the state first.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Wipe the state first (new tokens).")] = False,
     latency_ms: Annotated[float, typer.Option(help="Delay added to every request.")] = 0.0,
 ) -> None:
     """Run the embedded Chatwoot emulator (a local stand-in for Chatwoot 4.15.1) until Ctrl-C.
 
     It prints the environment to export in another shell; the tokens stay in <state-dir>/tokens.json.
+    Exit 1 with one line when the port is taken or the server there is not the emulator just started.
     """
-    import httpx
+    from . import local_emulator
 
     if reset:
         subprocess.run([sys.executable, "-m", "chatwoot_emulator", "reset", "--state-dir", str(state_dir)],
                        check=True, stdout=subprocess.DEVNULL)
-    cmd = [sys.executable, "-m", "chatwoot_emulator", "serve", "--port", str(port),
-           "--state-dir", str(state_dir), "--latency-ms", str(latency_ms), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd)
-    url = f"http://127.0.0.1:{port}"
 
-    def on_term(_sig, _frame):  # SIGTERM stops the emulator too (the finally below), like Ctrl-C
+    def on_term(_sig, _frame):  # SIGTERM stops the emulator too, like Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                httpx.get(url + "/api", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        if proc.poll() is not None:
-            raise fail(f"the emulator exited with code {proc.returncode}",
-                       f"is port {port} already in use? try --port {port + 1}")
-        tokens = state_dir / "tokens.json"
+        started = local_emulator.start(port, state_dir, latency_ms)
+    except local_emulator.EmulatorStartError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_OK) from None
+    try:
+        tokens, url = started.tokens_path, started.url
         account = json.loads(tokens.read_text())["account_id"]
-        read = f"python3 -c 'import json;print(json.load(open(\"{tokens}\"))[\"admin_token\"])'"
+        read = f"python3 -c 'import json;print(json.load(open(\"{tokens.resolve()}\"))[\"admin_token\"])'"
         err(f"emulator ready at {url} (state in {state_dir}); in another shell:", "green")
         err(f"  export CHATWOOT_URL={url} CHATWOOT_ACCOUNT_ID={account}")
         err(f"  export CHATWOOT_API_TOKEN=\"$({read})\"")
         err("  cwtenants doctor")
         err("Press Ctrl-C to stop.")
-        raise typer.Exit(proc.wait())
+        code = started.proc.wait()
+        raise typer.Exit(code)
     except KeyboardInterrupt:
-        pass
+        err("emulator stopped")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        local_emulator.stop(started.proc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,6 +529,10 @@ def _version(text: str) -> tuple[int, ...] | None:
         return tuple(int(x) for x in text.strip().lstrip("v").split("-")[0].split(".")[:3])
     except ValueError:
         return None
+
+
+class _StopChecks(Exception):
+    """doctor: a check failed that the next ones depend on."""
 
 
 @app.command()
@@ -486,80 +558,113 @@ def doctor() -> None:
         out(style("FAIL ", "red") + msg)
         out(f"     fix: {fix}")
 
+    from .toolchain import describe  # which pulumi CLI and language host (never fails the check)
+
+    for fine, msg in describe():
+        (ok if fine else warn)(msg)
     try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        bad(str(exc), "export CHATWOOT_URL (e.g. https://chat.example.com), CHATWOOT_API_TOKEN (Profile "
-                      "settings -> Access Token of an administrator) and CHATWOOT_ACCOUNT_ID (the number in "
-                      "/app/accounts/<id>/ URLs); for a local try-out run `cwtenants emulator`")
-        raise typer.Exit(EXIT_ERROR)
-    ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
-       "CHATWOOT_API_TOKEN is set (not shown)")
-
-    with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1})) as c:
         try:
-            info = c.api_version() or {}
-        except TransportError as exc:
-            bad(f"cannot reach {settings.url}: {exc.message}",
-                "check CHATWOOT_URL (scheme, host, port) and that the server is running "
-                "(for the emulator: `cwtenants emulator`)")
-            raise typer.Exit(EXIT_ERROR) from None
-        except ChatwootError as exc:
-            bad(f"{settings.url}/api answered {exc.status}: {exc.message}",
-                "CHATWOOT_URL must be the base URL of Chatwoot (without /app or /api)")
-            raise typer.Exit(EXIT_ERROR) from None
-        raw = str(info.get("version") or "")
-        version = _version(raw)
-        from .local_emulator import emulator_instance
+            settings = Settings.from_env()
+        except ConfigError as exc:
+            bad(str(exc), "export CHATWOOT_URL (e.g. https://chat.example.com), CHATWOOT_API_TOKEN (Profile "
+                          "settings -> Access Token of an administrator) and CHATWOOT_ACCOUNT_ID (the number in "
+                          "/app/accounts/<id>/ URLs); for a local try-out run `cwtenants emulator`")
+            raise _StopChecks
+        ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
+           "CHATWOOT_API_TOKEN is set (not shown)")
 
-        is_emulator = emulator_instance(settings.url) is not None
-        what = "the cwtenants Chatwoot emulator" if is_emulator else "Chatwoot"
-        if version is None:
-            warn(f"{settings.url} is reachable but GET /api gives no version ({raw!r}); is it Chatwoot?")
-        elif TESTED_MIN <= version <= TESTED_MAX:
-            ok(f"{settings.url} is {what} {raw} (tested range 4.5.0-4.15.1)")
-        else:
-            warn(f"{settings.url} is {what} {raw}, outside the tested range 4.5.0-4.15.1; it may work, "
-                 "but nothing guarantees it")
-
-        try:
-            profile = c.request("GET", "/api/v1/profile", token=settings.api_token) or {}
-        except Unauthorized:
-            bad("CHATWOOT_API_TOKEN is not accepted (401 on GET /api/v1/profile)",
-                "copy the access token again from Chatwoot: Profile settings -> Access Token "
-                "(for the emulator: admin_token in <state-dir>/tokens.json)")
-            raise typer.Exit(EXIT_ERROR) from None
-        except ChatwootError as exc:
-            bad(f"GET /api/v1/profile failed: {exc}", "check the token and the server logs")
-            raise typer.Exit(EXIT_ERROR) from None
-        ok(f"token is valid: user {profile.get('email') or profile.get('name') or profile.get('id')}")
-
-        accounts = profile.get("accounts") or []
-        mine = next((a for a in accounts if a.get("id") == settings.account_id), None)
-        if mine is None:
-            listed = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in accounts) or "none"
-            bad(f"account {settings.account_id} does not exist or the token's user is not a member of it "
-                f"(the user's accounts: {listed})",
-                "set CHATWOOT_ACCOUNT_ID to one of those, or add the user to the account")
-        else:
-            ok(f"account {settings.account_id} ({mine.get('name')}) exists and the user is a member")
-            if mine.get("role") != "administrator":
-                bad(f"the token's user is '{mine.get('role')}' in account {settings.account_id}, "
-                    "but managing inboxes, teams and portals needs 'administrator'",
-                    "use an administrator's access token, or make this user an administrator "
-                    "(Settings -> Agents -> Edit -> Role)")
-            else:
-                ok("the token's user is an administrator of the account")
+        with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1, "connect_retries": 0})) as c:
             try:
-                c.get("/teams")
-                ok("account API answers (GET /teams)")
+                info = c.api_version() or {}
+            except TransportError as exc:
+                bad(f"cannot reach {settings.url}: {exc.message}",
+                    "check CHATWOOT_URL (scheme, host, port) and that the server is running "
+                    "(for the emulator: `cwtenants emulator`)")
+                raise _StopChecks from None
             except ChatwootError as exc:
-                bad(f"GET {settings.account_prefix}/teams failed: {exc}",
-                    "check the account id and the user's access to it")
+                bad(f"{settings.url}/api answered {exc.status}: {exc.message}",
+                    "CHATWOOT_URL must be the base URL of Chatwoot (without /app or /api)")
+                raise _StopChecks from None
+            raw = str(info.get("version") or "")
+            version = _version(raw)
+            from .local_emulator import emulator_instance
+
+            is_emulator = emulator_instance(settings.url) is not None
+            what = "the cwtenants Chatwoot emulator" if is_emulator else "Chatwoot"
+            if version is None:
+                warn(f"{settings.url} is reachable but GET /api gives no version ({raw!r}); is it Chatwoot?")
+            elif TESTED_MIN <= version <= TESTED_MAX:
+                ok(f"{settings.url} is {what} {raw} (tested range 4.5.0-4.15.1)")
+            else:
+                warn(f"{settings.url} is {what} {raw}, outside the tested range 4.5.0-4.15.1; it may work, "
+                     "but nothing guarantees it")
+
+            try:
+                profile = c.request("GET", "/api/v1/profile", token=settings.api_token) or {}
+            except Unauthorized:
+                bad("CHATWOOT_API_TOKEN is not accepted (401 on GET /api/v1/profile)",
+                    "copy the access token again from Chatwoot: Profile settings -> Access Token "
+                    "(for the emulator: admin_token in <state-dir>/tokens.json)")
+                raise _StopChecks from None
+            except ChatwootError as exc:
+                bad(f"GET /api/v1/profile failed: {exc}", "check the token and the server logs")
+                raise _StopChecks from None
+            ok(f"token is valid: user {profile.get('email') or profile.get('name') or profile.get('id')}")
+
+            accounts = profile.get("accounts") or []
+            mine = next((a for a in accounts if a.get("id") == settings.account_id), None)
+            if mine is None:
+                listed = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in accounts) or "none"
+                bad(f"account {settings.account_id} does not exist or the token's user is not a member of it "
+                    f"(the user's accounts: {listed})",
+                    "set CHATWOOT_ACCOUNT_ID to one of those, or add the user to the account")
+            else:
+                ok(f"account {settings.account_id} ({mine.get('name')}) exists and the user is a member")
+                if mine.get("role") != "administrator":
+                    bad(f"the token's user is '{mine.get('role')}' in account {settings.account_id}, "
+                        "but managing inboxes, teams and portals needs 'administrator'",
+                        "use an administrator's access token, or make this user an administrator "
+                        "(Settings -> Agents -> Edit -> Role)")
+                else:
+                    ok("the token's user is an administrator of the account")
+                try:
+                    c.get("/teams")
+                    ok("account API answers (GET /teams)")
+                except ChatwootError as exc:
+                    bad(f"GET {settings.account_prefix}/teams failed: {exc}",
+                        "check the account id and the user's access to it")
+                from .isolation import custom_roles_feature
+
+                on, where = custom_roles_feature(c)  # docs/isolation.md "Custom roles"
+                if on:
+                    ok(f"custom roles: the account has the custom_roles feature ({where})")
+                else:
+                    warn("custom roles: " + (f"the account does not have the custom_roles feature ({where})"
+                                             if on is False else
+                                             f"cannot tell whether the custom_roles feature is on ({where})")
+                         + "; roles declared under `custom_roles:` in _defaults.yaml will not take effect "
+                         "(agents keep the plain agent role)")
+    except _StopChecks:  # the later checks need this one: skip them, the summary still comes
+        skipped = " (the checks after it were skipped)"
+    else:
+        skipped = ""
     if failures:
-        out(style(f"{failures} check{'s' if failures != 1 else ''} failed", "red"))
+        out(style(f"{plural(failures, 'check')} failed{skipped}", "red"))
         raise typer.Exit(EXIT_ERROR)
     out(style("all checks passed", "green"))
+
+
+@app.command("verify-isolation")
+def verify_isolation(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = False,
+                     quiet: QuietOpt = False) -> None:
+    """Check that no provider's person can reach another provider's inbox or team (read-only).
+
+    Reads roles, inbox members and team members (3 list calls + 2 per provider). Exit code: 0 isolated,
+    2 someone reaches another provider's corner, 1 error. docs/isolation.md.
+    """
+    from .isolation import command
+
+    command(providers_dir, as_json, quiet)
 
 
 def _settings_kwargs(s) -> dict:

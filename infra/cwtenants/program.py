@@ -10,7 +10,7 @@ import pulumi
 
 from .catalog import CatalogError, load_catalog
 from .component import Provider
-from .resources import agent
+from .resources import agent, custom_role
 
 
 def providers_dir() -> Path:
@@ -28,14 +28,16 @@ def main() -> None:
         # Bad input stops the run before any API call, with file:line:col: field: message.
         lines = "\n".join(str(p) for p in err.problems)
         pulumi.log.error(f"the provider catalog in {folder} is invalid:\n{lines}")
-        raise pulumi.RunError(f"{len(err.problems)} problem(s) in the provider catalog") from None
+        raise pulumi.RunError(f"{err.total} problem(s) in the provider catalog") from None
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     providers = in_group(catalog.providers, shard_group())
+    roles = declare_custom_roles(catalog.custom_roles)
     only = selection()
     if only is not None:
-        targeted(providers, *only)
+        targeted(providers, catalog.staff, roles, *only)
         return
-    agents = declare_agents(providers)
+    agents = declare_agents(providers, catalog.staff, roles)
+    pulumi.log.info(rights_report(catalog, providers))
     summaries = {}
     for spec in providers:
         summaries[spec.slug] = Provider(spec, agents).summary
@@ -55,18 +57,20 @@ def selection() -> tuple[set[str], set[str]] | None:
             {e.strip().lower() for e in emails.split(",") if e.strip()})
 
 
-def targeted(providers, slugs: set[str], emails: set[str]) -> None:
+def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None:
     """The program of `cwtenants onboard` / `offboard` (always run with `pulumi up --target`).
 
     Declares only the selected providers and the agents they (or ``emails``) name. Agents are
     still merged over the whole catalog, so a person shared with other providers keeps the
     same inputs as in a full run (no false diff afterwards). Resources that are neither declared
     nor targeted are left untouched by Pulumi, so nothing about other providers is read,
-    compared or sent. Stack outputs are not exported here: the next full run writes them."""
+    compared or sent. Custom roles are declared (untargeted: Pulumi keeps them as they are) so
+    that agents can refer to them. Stack outputs are not exported here: the next full run
+    writes them."""
     chosen = [p for p in providers if p.slug in slugs]
     for spec in chosen:
         emails |= {a.email.lower() for a in spec.agents}
-    agents = declare_agents(providers, only=emails)
+    agents = declare_agents(providers, staff, roles, only=emails)
     for spec in chosen:
         Provider(spec, agents)
 
@@ -88,6 +92,29 @@ def in_group(providers, group: str) -> list:
         known = sorted({p.group or "-" for p in providers})
         raise pulumi.RunError(f"no provider has group {group!r} (cwtenants:group / CWT_GROUP); groups: {known}")
     return chosen
+
+
+def rights_report(catalog, providers) -> str:
+    """Who holds account-wide rights and who is shared between providers, and where that comes from.
+
+    Printed by every preview and up. Administrators who were administrators before the catalog
+    adopted them are named by their Agent resource's diff; `cwtenants plan` lists every live one."""
+    admins = [s for s in catalog.staff if s.role == agent.ADMIN]
+    lines = ["account-wide rights (administrator): " + (
+        "; ".join(f"{s.email} (staff, {s.source})" for s in admins) if admins else
+        "nobody declared in the catalog (pre-existing administrators are kept; `cwtenants plan` lists them)")]
+    merged = merge_agents(providers)
+    shared = [(email, spec, slugs) for email, (spec, slugs) in sorted(merged.items()) if len(slugs) > 1]
+    for email, spec, slugs in shared:
+        why = "staff" if spec.staff else "shared: true"
+        lines.append(f"shared between providers ({why}): {email} sees the conversations of {', '.join(slugs)}")
+    return "\n".join(lines)
+
+
+def declare_custom_roles(specs) -> dict[str, custom_role.CustomRole]:
+    """One CustomRole resource per role declared in _defaults.yaml (logical name ``custom-role-<name>``)."""
+    return {s.name: custom_role.CustomRole(custom_role.logical_name(s.name), custom_role.desired(s))
+            for s in specs}
 
 
 def merge_agents(providers) -> dict[str, tuple]:
@@ -113,17 +140,25 @@ def merge_agents(providers) -> dict[str, tuple]:
     return merged
 
 
-def declare_agents(providers, only: set[str] | None = None) -> dict[str, agent.Agent]:
-    """One account-user resource per unique email (logical name ``agent-<email>``);
-    with ``only``, just those emails (merged over all ``providers`` all the same)."""
+def declare_agents(providers, staff=(), roles=None, only: set[str] | None = None) -> dict[str, agent.Agent]:
+    """One account-user resource per unique email (logical name ``agent-<email>``): every person
+    the providers list, plus every staff member (declared by every stack: _defaults.yaml is shared).
+    With ``only``, just those emails (merged over all ``providers`` and staff all the same)."""
     out: dict[str, agent.Agent] = {}
     names: dict[str, str] = {}
-    for email, (spec, slugs) in sorted(merge_agents(providers).items()):
+    merged = merge_agents(providers)
+    for s in staff:
+        merged.setdefault(s.email, (s, []))
+    roles = roles or {}
+    for email, (spec, slugs) in sorted(merged.items()):
         if only is not None and email not in only:
             continue
         name = agent.logical_name(email)
         if name in names:
             raise pulumi.RunError(f"agents {names[name]} and {email} map to the same resource name {name}")
         names[name] = email
-        out[email] = agent.Agent(name, agent.desired(spec, slugs))
+        wanted = getattr(spec, "custom_role", None)
+        role_id = roles[wanted].role_id if wanted in roles else None
+        opts = pulumi.ResourceOptions(depends_on=[roles[wanted]]) if wanted in roles else None
+        out[email] = agent.Agent(name, agent.desired(spec, slugs, role_id), opts)
     return out

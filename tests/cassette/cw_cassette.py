@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -30,7 +31,7 @@ REDACTED = "REDACTED"
 REPLAY_API_TOKEN = "cwt-replay-api-token"
 REPLAY_PLATFORM_TOKEN = "cwt-replay-platform-token"
 
-#: JSON fields whose values are secrets or per-installation identifiers (fact sheet §1, §3.1)
+#: JSON fields whose values are secrets or per-installation identifiers (docs/chatwoot-behaviour.md#authentication, #inboxes)
 SECRET_FIELDS = frozenset({
     "access_token", "hmac_token", "secret", "inbox_identifier", "pubsub_token", "website_token",
     "web_widget_script", "imap_password", "smtp_password", "provider_config", "api_access_token",
@@ -80,6 +81,10 @@ def rec_name(test_name: str, suffix: str = "") -> str:
 # before recording AND when a cassette is loaded — so every step must be idempotent)
 
 
+#: keys of the Scrubbers whose recorded answers carried the emulator's identity header
+_SAW_EMULATOR: set[str] = set()
+
+
 class Scrubber:
     """Per-cassette scrubber. ``real_url`` is the server being recorded (None in replay)."""
 
@@ -87,8 +92,8 @@ class Scrubber:
         self.real_url = real_url.rstrip("/") if real_url else None
         self.secrets = [s for s in extra_secrets if s]
         self.emails: dict[str, str] = {}
-        #: set when a recorded answer carried the emulator's identity header (see server_kind)
-        self.saw_emulator = False
+        # vcr deep-copies its hooks (and so this object): what the copies see is noted under this key
+        self.key = uuid.uuid4().hex
 
     # -- text level ------------------------------------------------------------------------
     def _email(self, match: re.Match) -> str:
@@ -160,7 +165,7 @@ class Scrubber:
             return None  # rack-attack noise: the client retried; never replay it (cf. Auth0)
         raw_headers = response.get("headers", {})
         if any(k.lower() == EMULATOR_HEADER for k in raw_headers):
-            self.saw_emulator = True
+            _SAW_EMULATOR.add(self.key)
         headers = {k: v for k, v in raw_headers.items() if k.lower() in KEPT_RESPONSE_HEADERS}
         response["headers"] = headers
         body = response.get("body", {}).get("string")
@@ -216,7 +221,7 @@ def vcr_config_for(scrubber: Scrubber) -> dict:
 
 def server_kind(scrubber: Scrubber) -> str:
     """'emulator' if the recorded server sent the emulator's identity header, else 'chatwoot'."""
-    return "emulator" if scrubber.saw_emulator else "chatwoot"
+    return "emulator" if scrubber.key in _SAW_EMULATOR else "chatwoot"
 
 
 PROVENANCE_ABOUT = (

@@ -84,6 +84,7 @@ def test_schema_write_and_check_stale(tmp_path):
     (tmp_path / "provider.schema.json").write_text("{}\n")
     r = run("schema", "--check", "--dir", str(tmp_path))
     assert r.exit_code == 1 and "provider.schema.json is out of date" in r.output
+    assert f"run `cwtenants schema --dir {tmp_path}` and commit" in r.stderr  # the command that fixes it
     assert (tmp_path / "provider.schema.json").read_text() == "{}\n"  # --check writes nothing
 
 
@@ -95,7 +96,7 @@ def test_new_creates_a_valid_file(catalog):
     assert r.exit_code == 0, r.output
     path = catalog / "arzte-co-hosting.yaml"
     text = path.read_text()
-    assert text.startswith("# yaml-language-server: $schema=../schema/provider.schema.json")
+    assert text.startswith(f"# yaml-language-server: $schema={ROOT}/schema/provider.schema.json\n")  # no schema/ here
     data = yaml.safe_load(text)
     assert data["slug"] == "arzte-co-hosting" and data["portal"]["slug"].startswith("arzte-co-hosting-")
     assert run("validate", str(catalog)).exit_code == 0
@@ -106,13 +107,32 @@ def test_new_creates_a_valid_file(catalog):
     assert path.read_text().endswith("# mine\n")
 
 
+def test_new_schema_header_is_relative_to_the_folder(tmp_path):
+    """`new -d DIR`: the editor header points at the schema from DIR, wherever DIR is."""
+    (tmp_path / "schema").mkdir()
+    shutil.copy(ROOT / "schema" / "provider.schema.json", tmp_path / "schema")
+    for folder in (tmp_path / "providers", tmp_path / "catalogs" / "eu"):
+        assert run("new", "Acme Hosting", "-d", str(folder)).exit_code == 0
+        header = (folder / "acme-hosting.yaml").read_text().splitlines()[0]
+        ref = header.split("$schema=", 1)[1]
+        assert not ref.startswith("/") and (folder / ref).resolve() == (tmp_path / "schema/provider.schema.json")
+    assert header == "# yaml-language-server: $schema=../../schema/provider.schema.json"
+
+
 def test_new_rejects_an_invalid_result(catalog):
     r = run("new", "Acme", "--timezone", "Nowhere/Land", "-d", str(catalog))
     assert r.exit_code == 1 and "unknown timezone" in r.output
+    assert "fix: pass an IANA --timezone" in r.stderr
     assert not (catalog / "acme.yaml").exists()
     r = run("new", "Harbor VPS", "--slug", "harbor-two", "-d", str(catalog))  # inbox/team name clash
     assert r.exit_code == 1 and not (catalog / "harbor-two.yaml").exists()
-    assert run("new", "!!", "-d", str(catalog)).exit_code == 1
+    assert "inbox name 'harbor vps support' is also used by" in r.stderr
+    assert "choose another NAME" in r.stderr and "--timezone" not in r.stderr
+    r = run("new", "!!", "-d", str(catalog))
+    assert r.exit_code == 1 and "cannot derive a valid slug from the name '!!'" in r.stderr
+    r = run("new", "Acme", "--slug", "Bad_Slug", "-d", str(catalog))
+    assert r.exit_code == 1 and "slug 'Bad_Slug' is not valid" in r.stderr and "slug=" not in r.stderr
+    assert "--slug acme-hosting" in r.stderr
 
 
 # ------------------------------------------------------------------------------------------ emulator-backed
@@ -185,6 +205,22 @@ def test_plan_exit_0_in_sync_then_2_after_a_change_in_chatwoot(live, emu, catalo
     assert "provider p000" in r.stdout and "p000 (" in r.stdout
 
 
+def test_plan_counts_a_shared_agent_once_and_says_1_provider(live, catalog):
+    r = run("plan", "-q", "-d", str(catalog), env=live)
+    # the fixture catalog: 3 providers x (inbox, team, portal) + 4 distinct agents, one of them
+    # (support-lead@marketplace.example) listed by two providers
+    assert r.exit_code == 2
+    agents = [line for line in r.stdout.splitlines() if line.startswith("  + agent ")]
+    assert len(agents) == 5 and len(set(agents)) == 4  # shown under each provider that lists it
+    assert "3 providers: 0 objects in sync, 13 to create, 0 to update" in r.stdout
+    assert "(an agent listed by several providers counts once)" in r.stdout
+    assert json.loads(run("plan", "--json", "-q", "-d", str(catalog), env=live).stdout)["counts"]["create"] == 13
+    for f in ("greenleaf-hosting.yaml", "harbor-vps.yaml"):
+        (catalog / f).unlink()
+    r = run("plan", "-q", "-d", str(catalog), env=live)
+    assert "\n1 provider: 0 objects in sync, 3 to create" in r.stdout and "1 providers" not in r.stdout
+
+
 def test_plan_json(live, emu, catalog):
     minimal(catalog, 1)
     create_live(emu, catalog, "p000")
@@ -204,6 +240,40 @@ def test_plan_exit_1_on_errors(live, catalog):
     assert r.exit_code == 1 and "CHATWOOT_URL is not set" in r.output
     (catalog / "harbor-vps.yaml").write_text("slug: nope\n")
     assert run("drift", "-d", str(catalog), env=live).exit_code == 1
+
+
+def test_plan_json_error_is_a_json_object_on_stdout(live, catalog):
+    """--json: a JSON answer also on an error (exit 1), the error line and fix still on stderr."""
+    r = run("plan", "--json", "-d", str(catalog))  # no settings
+    assert r.exit_code == 1
+    error = json.loads(r.stdout)["error"]
+    assert "CHATWOOT_URL is not set" in error["message"] and "export CHATWOOT_URL" in error["fix"]
+    assert "error: environment variable CHATWOOT_URL" in r.stderr
+    r = run("drift", "--json", "-q", "-d", str(catalog), env={**live, "CHATWOOT_API_TOKEN": "tok-SECRET-json-9f1"})
+    assert r.exit_code == 1 and "reading Chatwoot failed" in json.loads(r.stdout)["error"]["message"]
+    assert "tok-SECRET-json-9f1" not in r.output
+    (catalog / "harbor-vps.yaml").write_text("slug: harbor-vps\nname: Harbor VPS\ninbox: {timezone: Mars/Base}\n")
+    r = run("plan", "--json", "-d", str(catalog), env=live)
+    assert r.exit_code == 1
+    error = json.loads(r.stdout)["error"]
+    assert error["message"] == f"the catalog in {catalog} is invalid (1 problem)"
+    assert error["problems"] == [{"file": f"{catalog}/harbor-vps.yaml", "line": 3, "col": 9, "field": "inbox.timezone",
+                                  "message": "unknown timezone 'Mars/Base' (use an IANA id such as 'Europe/Berlin' "
+                                             "or 'UTC')"}]
+
+
+def test_plan_against_a_closed_port_is_one_attempt_and_a_clear_line(live, catalog, monkeypatch):
+    from cwtenants import cli
+
+    monkeypatch.setenv("CHATWOOT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("CHATWOOT_API_TOKEN", "t")
+    monkeypatch.setenv("CHATWOOT_ACCOUNT_ID", "1")
+    assert cli.client_from_env().settings.connect_retries == 0  # no backoff on a refused connection
+    r = run("plan", "-d", str(catalog), env={**live, "CHATWOOT_URL": f"http://127.0.0.1:{free_port()}"})
+    assert r.exit_code == 1
+    line = next(x for x in r.stderr.splitlines() if x.startswith("error:"))
+    assert "reading Chatwoot failed" in line and "could not connect" in line and "(hint:" not in line
+    assert "fix: check CHATWOOT_URL" in r.stderr
 
 
 def test_plan_uses_a_constant_number_of_requests(live, emu, catalog):
@@ -263,6 +333,30 @@ def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
     assert r.exit_code == 0 and "nothing to adopt" in r.stdout
 
 
+def test_adopt_chooses_by_name_and_writes_the_portal_slug(live, emu, tmp_path):
+    """An unrelated unclaimed team is not forced into the catalog; a group without a portal gets
+    the derived portal slug written out, like `cwtenants new`."""
+    from cwtenants.catalog.models import derive_portal_slug
+
+    folder = tmp_path / "adopted"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "_defaults.yaml", folder)
+    api(emu, "POST", "/inboxes", {"name": "Old Host Support", "channel": {"type": "api"}})
+    api(emu, "POST", "/teams", {"team": {"name": "Billing Escalations"}})
+    r = run("adopt", "--dry-run", "-d", str(folder), env=live)
+    assert r.exit_code == 0 and "old-host.yaml" in r.stdout and "billing-escalations.yaml" in r.stdout
+    assert "cwtenants adopt NAME" in r.stderr
+    r = run("adopt", "Nope", "-d", str(folder), env=live)
+    assert r.exit_code == 1 and "nothing unclaimed is called 'Nope'" in r.stderr and "old-host (" in r.stderr
+    r = run("adopt", "old host support", "-d", str(folder), env=live)  # an object's name, any case
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in folder.glob("*.yaml")) == ["_defaults.yaml", "old-host.yaml"]
+    text = (folder / "old-host.yaml").read_text()
+    assert yaml.safe_load(text)["portal"] == {"slug": derive_portal_slug("old-host")}
+    assert "would create: team, portal" in text
+    assert "expect no changes" not in r.stderr and "would still change" in r.stderr
+
+
 def test_doctor_all_ok(live):
     r = run("doctor", env=live)
     assert r.exit_code == 0, r.output
@@ -279,8 +373,12 @@ def test_doctor_says_what_is_wrong(live, emu):
     assert r.exit_code == 1 and "account 99 does not exist or the token's user is not a member" in r.stdout
     r = run("doctor", env={**live, "CHATWOOT_URL": f"http://127.0.0.1:{free_port()}"})
     assert r.exit_code == 1 and "cannot reach" in r.stdout
+    assert r.stdout.rstrip().endswith("1 check failed (the checks after it were skipped)"), r.stdout
     r = run("doctor")
     assert r.exit_code == 1 and "CHATWOOT_URL is not set" in r.stdout
+    assert r.stdout.rstrip().endswith("1 check failed (the checks after it were skipped)"), r.stdout
+    r = run("doctor", env={**live, "CHATWOOT_API_TOKEN": "nope"})
+    assert r.stdout.rstrip().splitlines()[-1] == "1 check failed (the checks after it were skipped)"
 
 
 def test_doctor_warns_outside_the_tested_versions(monkeypatch):

@@ -9,7 +9,8 @@ import yaml
 
 from .models import derive_portal_slug
 
-SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/provider.schema.json"
+SCHEMA_PATH = "../schema/provider.schema.json"  # from providers/ (see ``schema_path``)
+SCHEMA_HEADER = f"# yaml-language-server: $schema={SCHEMA_PATH}"
 # Second line of a file written by `cwtenants onboard`: such a file may be rewritten by the next
 # onboarding event; a file without it was written by hand and is only replaced with --update.
 GENERATED_MARKER = "# generated-by: cwtenants onboard"
@@ -30,6 +31,7 @@ def scaffold_provider(
     timezone: str | None = None,
     locales: list[str] | None = None,
     portal_slug_prefix: str = "",
+    schema_path: str = SCHEMA_PATH,
     extra: dict | None = None,
     generated: bool = False,
 ) -> str:
@@ -37,17 +39,21 @@ def scaffold_provider(
 
     The slug is derived from ``name`` unless given; the portal slug is derived
     (see ``derive_portal_slug``) and written out explicitly so that it stays
-    fixed even if the org-wide prefix changes later.  Raises ``ValueError`` if
-    no valid slug can be derived.
+    fixed even if the org-wide prefix changes later.  ``schema_path``: the
+    provider schema relative to the file's folder, for the editor header.
+    Raises ``ValueError`` if no valid slug can be derived or the given one is
+    invalid.
 
     ``extra``: further keys of the provider file (``inbox``/``portal`` entries are merged into
     those sections; ``agents``, ``offboarding`` ... are added) — used by ``cwtenants onboard``.
     ``generated``: add the ``GENERATED_MARKER`` line (a file the next onboarding event may rewrite).
     """
     name = " ".join(name.split())
+    explicit = bool(slug)
     slug = slug or slugify(name)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or "") or not 2 <= len(slug) <= 50:
-        raise ValueError(f"cannot derive a valid slug from {name!r} (got {slug!r}); pass slug=...")
+        raise ValueError(f"slug {slug!r} is not valid" if explicit else
+                         f"cannot derive a valid slug from the name {name!r} (got {slug!r})")
     data: dict = {"slug": slug, "name": name}
     if group:
         data["group"] = group
@@ -71,7 +77,7 @@ def scaffold_provider(
         "# agents:\n"
         "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n")
     return (
-        f"{SCHEMA_HEADER}\n"
+        f"# yaml-language-server: $schema={schema_path}\n"
         f"{header}"
         f"# Provider {name}: see docs/catalog.md for every field and its default.\n"
         f"# The slug and portal.slug are keys of live Chatwoot objects: do not change them.\n"

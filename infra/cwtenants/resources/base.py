@@ -15,6 +15,7 @@ client, never on the instance and never in state.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -278,6 +279,15 @@ def vanished(what: str) -> RuntimeError:
     )
 
 
+_SAY_LOCK = threading.Lock()
+
+
 def say(message: str) -> None:
-    """A line in the pulumi CLI output (the engine passes the provider's stdout through)."""
-    print(message, flush=True)
+    """A line in the pulumi CLI output (the engine passes the provider's stdout through, one
+    diagnostic message per line). One write per line, under a lock: `print()` writes the text
+    and the newline separately, so two provider threads interleaved them into "…adopting
+    itportal '…'" plus an empty message (counted in the engine's "N messages")."""
+    line = " ".join(str(message).splitlines()) + "\n"
+    with _SAY_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()
