@@ -85,3 +85,17 @@ class Provider(pulumi.ComponentResource):
             knowledge_base.KnowledgeBase(
                 f"{spec.slug}-knowledge-base", knowledge_base.desired(spec),
                 pulumi.ResourceOptions(parent=self, depends_on=[self.portal, *self.categories.values(), *self.articles]))
+
+
+def child_names(spec: ProviderSpec) -> list[tuple[type, str]]:
+    """(resource class, logical name) of every child ``Provider`` declares for ``spec``: what
+    `cwtenants onboard` targets to update this provider only. Keep in step with ``__init__``."""
+    out: list[tuple[type, str]] = [
+        (portal.Portal, f"{spec.slug}-portal"), (team.Team, f"{spec.slug}-team"), (inbox.Inbox, f"{spec.slug}-inbox"),
+        (members.TeamMembers, f"{spec.slug}-team-members"), (members.InboxMembers, f"{spec.slug}-inbox-members")]
+    out += [(category.Category, category.logical_name(spec.slug, c)) for c in spec.portal.categories]
+    out += [(article.Article, article.logical_name(spec.slug, a)) for a in spec.articles]
+    if spec.portal.articles == "authoritative":
+        out.append((knowledge_base.KnowledgeBase, f"{spec.slug}-knowledge-base"))
+    return out
+

@@ -34,7 +34,6 @@ from .catalog.loader import DEFAULTS_FILE_NAME, PATTERN_HINTS, format_path
 from .catalog.models import SLUG_RE
 from .catalog.scaffold import GENERATED_MARKER, scaffold_provider
 
-COMPONENT = "cwtenants:index:Provider"  # cwtenants.component.TYPE (not imported: it pulls in pulumi)
 LOCKED = "currently locked"
 DEFAULT_LOCK_WAIT = 600.0  # seconds an onboarding waits for another update to release the stack
 
@@ -252,29 +251,33 @@ class Stack:
             self.stack = r.stdout.strip()
         return self.stack
 
-    def urns(self, slug: str, emails: set[str]) -> list[str]:
-        """The URNs of the provider's component, its children (the names cwtenants.component
-        gives them) and the agents of ``emails``; type tokens from the resource classes."""
+    def urns(self, slug: str, emails: set[str], specs: tuple = ()) -> list[str]:
+        """The URNs of the provider's component, its children (``component.child_names`` of each
+        spec: the new and the previous version of the file; without one, the five fixed
+        children) and the agents of ``emails``; type tokens from the resource classes."""
+        from .component import TYPE, child_names
         from .resources import agent, inbox, members, portal, team
 
         def token(cls) -> str:
             return f"pulumi-python:{cls._resource_type_name}"
 
         base = f"urn:pulumi:{self.stack_name().split('/')[-1]}::{self.project()}::"
-        children = (("portal", portal.Portal), ("team", team.Team), ("inbox", inbox.Inbox),
-                    ("team-members", members.TeamMembers), ("inbox-members", members.InboxMembers))
-        out = [f"{base}{COMPONENT}::{slug}"]
-        out += [f"{base}{COMPONENT}${token(cls)}::{slug}-{suffix}" for suffix, cls in children]
+        children = [(portal.Portal, f"{slug}-portal"), (team.Team, f"{slug}-team"), (inbox.Inbox, f"{slug}-inbox"),
+                    (members.TeamMembers, f"{slug}-team-members"), (members.InboxMembers, f"{slug}-inbox-members")]
+        for spec in specs:
+            children += [c for c in child_names(spec) if c not in children]
+        out = [f"{base}{TYPE}::{slug}"]
+        out += [f"{base}{TYPE}${token(cls)}::{name}" for cls, name in children]
         out += [f"{base}{token(agent.Agent)}::{agent.logical_name(e)}" for e in sorted(emails)]
         return out
 
-    def up(self, slug: str, emails: set[str], providers_dir: Path) -> str:
+    def up(self, slug: str, emails: set[str], providers_dir: Path, specs: tuple = ()) -> str:
         """``pulumi up --target`` of the provider and ``emails``' agents; waits for the lock.
 
         Pulumi refuses a target that is neither in the state nor declared by the program (an
         offboarding delivered again, an agent of an update that never got applied): those are
         dropped and the update runs again with the rest; none left = nothing to do."""
-        targets = self.urns(slug, emails)
+        targets = self.urns(slug, emails, specs)
         for _ in range(2):
             r = self._up(slug, emails, targets, providers_dir)
             missing = set(re.findall(r"Target '([^']+)' could not be found in the stack", r.stdout + r.stderr))
@@ -345,6 +348,7 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
     text = render(record, portal_prefix)
     path = providers_dir / f"{record.slug}.yaml"
     old = path.read_text(encoding="utf-8") if path.exists() else None
+    old_spec = _spec(path) if old is not None else None
     if old is not None and old != text and not is_generated(old) and not update:
         raise BadInput([f"slug: {path} exists and was not written by `cwtenants onboard` (no "
                         f"'{GENERATED_MARKER}' line); not overwriting it without --update"])
@@ -366,9 +370,18 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
     result = Result(record.slug, path, status)
     if apply:
         emails = {c.email.lower() for c in record.contacts} | _emails(old)
-        result.output = (stack or Stack(Path.cwd())).up(record.slug, emails, providers_dir)
+        specs = tuple(x for x in (_spec(path), old_spec) if x is not None)
+        result.output = (stack or Stack(Path.cwd())).up(record.slug, emails, providers_dir, specs)
         result.applied = True
     return result
+
+
+def _spec(path: Path):
+    """The resolved spec of a provider file (with its articles), None if it does not load."""
+    try:
+        return load_provider_file(path)
+    except CatalogError:
+        return None
 
 
 def _emails(text: str | None) -> set[str]:
@@ -396,6 +409,7 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
     stack = stack or Stack(Path.cwd())
     result = Result(slug, path, "absent")
     emails: set[str] = set()
+    specs: tuple = ()
     if path.exists():
         try:
             spec = load_provider_file(path)
@@ -403,12 +417,13 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
             raise BadInput([f"{p.field}: {p.message}" for p in exc.problems]) from None
         emails = {a.email.lower() for a in spec.agents}
         result.offboarding = spec.offboarding
+        specs = (spec,)
         if apply or prepare:
-            stack.up(slug, emails, providers_dir)
+            stack.up(slug, emails, providers_dir, specs)
         path.unlink()
         result.file = "removed"
     if apply and not prepare:
-        result.output = stack.up(slug, emails, providers_dir)
+        result.output = stack.up(slug, emails, providers_dir, specs)
         result.applied = True
     return result
 

@@ -81,7 +81,7 @@ def test_onboard_applies_that_provider_only(tmp_path, populated):
     assert [len(v) for v in found.values()] == [1, 1, 1]
     assert found["inbox"][0]["timezone"] == "Europe/Paris"
     populated_routes = populated.stats()["by_route"]
-    assert "GET /hc/{slug}" in populated_routes  # the read-only portal-slug check
+    assert "GET /hc/{portal_slug}" in populated_routes  # the read-only portal-slug check
     assert snapshot_others(populated) == others
 
     # the same record into an EMPTY stack sends exactly the same requests: nothing was about others
@@ -264,8 +264,29 @@ def test_portal_slug_of_another_account_is_rejected_read_only(populated):
     assert "portal.slug: 'acme-help' is already used by another account" in r.stderr
     assert sorted(p.name for p in populated.providers.iterdir()) == files
     # only the reads of the check: the public page, then this account's portal (unknown: 500, retried once)
-    assert set(populated.stats()["by_route"]) == {"GET /hc/{slug}", "GET /api/v1/accounts/{account_id}/portals/{slug}"}
+    assert set(populated.stats()["by_route"]) == {"GET /hc/{portal_slug}", "GET /api/v1/accounts/{account_id}/portals/{slug}"}
     # a portal of our own account with that slug is adopted, not rejected
     populated.api("POST", "/portals", {"portal": {"name": "Ours", "slug": "acme-ours"}})
     onboard(populated, {**RECORD, "portal": {"slug": "acme-ours"}})
     assert [p["id"] for p in populated.api("GET", "/portals").json()["payload"] if p["slug"] == "acme-ours"]
+
+
+def test_onboard_with_knowledge_base_templates(tmp_path, emulator):
+    """With the repository's _defaults.yaml (categories) and _articles/ templates, the targeted
+    update creates the provider's categories and articles too: the full apply after it sees no
+    change."""
+    import shutil
+
+    d = make_deployment(tmp_path, emulator, samples=True, name="kb")
+    root = Path(__file__).resolve().parents[2] / "providers"
+    shutil.copy(root / "_defaults.yaml", d.providers / "_defaults.yaml")
+    shutil.copytree(root / "_articles", d.providers / "_articles")
+    d.up()
+    r = onboard(d)
+    assert "applied acme-host" in r.stdout
+    portal = objects(d)["portal"][0]
+    assert d.api("GET", f"/portals/{portal['slug']}/articles").json()["payload"], "no article created"
+    d.reset_stats()
+    summary = d.up()
+    assert set(summary["resourceChanges"]) == {"same"}, summary
+    assert d.writes() == 0

@@ -76,7 +76,10 @@ BAD = [
     ({**RECORD, "locales": ["en", "EN"]}, ["locales[1]: 'EN' does not match"]),
     ({**RECORD, "webhook_url": "ftp://x"}, ["webhook_url: 'ftp://x' is not an http(s) URL"]),
     ({**RECORD, "contacts": [{"email": "nope"}]}, ["contacts[0].email: invalid email 'nope'"]),
-    ({**RECORD, "contacts": [{"email": "a@b.example", "role": "owner"}]}, ["contacts[0].role: Input should be"]),
+    ({**RECORD, "contacts": [{"email": "a@b.example", "role": "owner"}]}, ["contacts[0].role: "]),
+    # the catalog's rule: a provider's people are agents; administrators are marketplace staff
+    ({**RECORD, "contacts": [{"email": "a@b.example", "role": "administrator"}]},
+     ["contacts[0].role: a provider's people are Chatwoot agents", "staff:"]),
     ({**RECORD, "contacts": [{"name": "No Mail"}]}, ["contacts[0].email: required field is missing"]),
     ({**RECORD, "offboarding": "shred"}, ["offboarding: Input should be 'retain', 'archive' or 'delete'"]),
     # collisions with the sample catalog (harbor-vps.yaml): team/inbox name after lower-casing, portal slug
