@@ -54,6 +54,7 @@ class Cell:
         self.dir.mkdir(parents=True)
         (self.dir / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
         (self.dir / "infra").symlink_to(ROOT / "infra")
+        (self.dir / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml's `virtualenv: .venv`
         self.providers = self.dir / "providers"
         self.agents = write_providers(self.providers, n)
         bin_dir = subprocess.run(["bash", str(ROOT / "scripts" / "build-pulumi.sh"), "--print-bin"],
