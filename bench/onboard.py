@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "infra"))
@@ -57,6 +59,11 @@ class Cell:
         (self.dir / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml's `virtualenv: .venv`
         self.providers = self.dir / "providers"
         self.agents = write_providers(self.providers, n)
+        for f in self.providers.glob("bench-provider-*.yaml"):  # the generator shares people: say so
+            doc = yaml.safe_load(f.read_text())
+            if doc.get("agents"):
+                doc["agents"] = [{**a, "shared": True} for a in doc["agents"]]
+                f.write_text(yaml.safe_dump(doc, sort_keys=False))
         bin_dir = subprocess.run(["bash", str(ROOT / "scripts" / "build-pulumi.sh"), "--print-bin"],
                                  capture_output=True, text=True, check=True).stdout.strip()
         for d in ("backend", "home"):
