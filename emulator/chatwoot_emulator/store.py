@@ -90,7 +90,7 @@ class Store:
                 self.db.execute(f"CREATE INDEX IF NOT EXISTS {kind}_account ON {kind}(account_id)")
             self.db.execute("CREATE INDEX IF NOT EXISTS categories_parent ON categories(parent_id)")
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_parent ON articles(parent_id)")
-            # §4.2: portal slug / custom_domain unique installation-wide -> index the JSON fields
+            # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: portal slug / custom_domain unique installation-wide -> index the JSON fields
             self.db.execute("CREATE INDEX IF NOT EXISTS portals_slug ON portals(json_extract(data,'$.slug'))")
             self.db.execute("CREATE INDEX IF NOT EXISTS users_email ON users(json_extract(data,'$.email'))")
             self.db.executescript(SCHEMA)
@@ -184,7 +184,7 @@ class Store:
 
     # ---------------------------------------------------------------- list queries (one SELECT each)
     def list_inboxes(self, account_id: int) -> list[tuple[dict, dict | None]]:
-        """§3.1 inbox index ordered by lower(name); the linked portal comes from a LEFT JOIN."""
+        """docs/chatwoot-behaviour.md#inboxes inbox index ordered by lower(name); the linked portal comes from a LEFT JOIN."""
         sql = (
             "SELECT i.data AS i, p.data AS p FROM inboxes i "
             "LEFT JOIN portals p ON p.id = json_extract(i.data, '$.portal_id') "
@@ -225,9 +225,9 @@ class Store:
 
     def list_agents(self, account_id: int, user_ids: Iterable[int] | None = None, member_table: str | None = None,
                     member_key: int | None = None) -> list[tuple[dict, dict]]:
-        """Account users joined with users, ordered by lower(name) (§3.5).
+        """Account users joined with users, ordered by lower(name) (docs/chatwoot-behaviour.md#agents).
 
-        With ``member_table``/``member_key`` only members of that inbox/team are returned (§3.2/§3.4).
+        With ``member_table``/``member_key`` only members of that inbox/team are returned (docs/chatwoot-behaviour.md#inbox-members/#team-members).
         """
         sql = (
             "SELECT u.data AS u, au.id AS au_id, au.account_id, au.user_id, au.role, au.availability,"
@@ -386,7 +386,7 @@ class Store:
             return [r[0] for r in self.db.execute(
                 "SELECT pid FROM permissibles WHERE app_id=? AND ptype=? ORDER BY pid", (app_id, ptype))]
 
-    # ---------------------------------------------------------------- async jobs (§4.3)
+    # ---------------------------------------------------------------- async jobs (docs/chatwoot-behaviour.md#asynchronous-deletion)
     def enqueue(self, kind: str, target_id: int, delay: float) -> None:
         with self.lock:
             self.db.execute("INSERT INTO jobs(kind, target_id, run_at) VALUES (?,?,?)", (kind, target_id, time.time() + delay))
@@ -419,7 +419,7 @@ class Store:
             self.db.execute("COMMIT")
 
     def destroy_portal(self, portal_id: int) -> None:
-        """§3.6: row deleted synchronously, children removed, inboxes' portal_id nulled."""
+        """docs/chatwoot-behaviour.md#portals: row deleted synchronously, children removed, inboxes' portal_id nulled."""
         with self.lock:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM portals WHERE id=?", (portal_id,))

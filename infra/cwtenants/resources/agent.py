@@ -1,9 +1,9 @@
-"""An account user (agent) declared by one or more providers (fact sheet §3.5, §3.8).
+"""An account user (agent) declared by one or more providers (docs/chatwoot-behaviour.md#agents, #platform-api).
 
 One resource per unique email in the whole catalog (declared at program level, not under a
 provider), so the same person in two providers is ONE account user.
 
-Natural key: the email, lower-cased (Chatwoot lower-cases it, §6). Pulumi id: the user id.
+Natural key: the email, lower-cased (Chatwoot lower-cases it, docs/chatwoot-behaviour.md#defaults-and-normalisation). Pulumi id: the user id.
 
 Inputs: ``email``, ``name``, ``role``, ``availability`` (None = not managed), and ``providers``
 (the slugs declaring the person; informative, not compared).
