@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+from e2e_support import OWNERSHIP_CHECK
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +46,7 @@ def assert_converged(d) -> None:
     d.reset_stats()
     summary = d.up()
     assert set(summary["resourceChanges"]) == {"same"}, summary
-    assert d.stats()["total"] == 0, d.stats()
+    assert d.stats()["by_route"] == OWNERSHIP_CHECK, d.stats()
     d.run("preview", "--refresh", "--expect-no-changes")
     assert d.writes() == 0
 
