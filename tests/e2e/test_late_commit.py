@@ -47,12 +47,6 @@ def test_creates_committed_after_the_client_gave_up_make_no_duplicates(late):
         if proc.returncode == 0:
             break
         _settle(d, sum(map(len, _counts(d).values())))
-    first = outputs[0]
-    assert "outcome unknown" in first and "not sent again" in first and "it adopts" in first, first[-3000:]
-    # the API error is its message, not the provider's Python traceback (the program's own report of
-    # a dependency that failed to register is the language host's business)
-    assert "dynamic/__main__.py" not in first and "resources/base.py" not in first, first[-3000:]
-    assert proc.returncode == 0, outputs[-1][-3000:]
     d.emulator.control("POST", "faults", json={"late_commit_rate": 0})
     _settle(d, -1)
     counts = _counts(d)
@@ -63,6 +57,12 @@ def test_creates_committed_after_the_client_gave_up_make_no_duplicates(late):
     }  # zero duplicates
     stats = d.stats()["by_route"]
     assert stats.get("POST /api/v1/accounts/{account_id}/inboxes") == 3, stats  # each create sent once
+    first = outputs[0]
+    assert "outcome unknown" in first and "not sent again" in first and "it adopts" in first, first[-3000:]
+    # the API error is its message, not the provider's Python traceback (the program's own report of
+    # a dependency that failed to register is the language host's business)
+    assert "dynamic/__main__.py" not in first and "resources/base.py" not in first, first[-3000:]
+    assert proc.returncode == 0, outputs[-1][-3000:]
     d.reset_stats()
     d.up()
     assert d.writes() == 0
