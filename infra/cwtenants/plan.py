@@ -77,6 +77,8 @@ class Plan:
     unmanaged: list[Unmanaged]
     members_compared: bool
     requests: int = 0
+    rights: list[dict] = field(default_factory=list)  # who holds account-wide rights, and why
+    shared: list[dict] = field(default_factory=list)  # people listed by several providers, and why allowed
 
     @property
     def drift(self) -> bool:
@@ -106,6 +108,8 @@ class Plan:
                 for p in self.providers
             ],
             "unmanaged": [asdict(u) for u in self.unmanaged],
+            "account_wide_rights": self.rights,
+            "shared_people": self.shared,
         }
 
 
@@ -235,7 +239,17 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     unmanaged += [Unmanaged("portal", slug, p.get("id"))
                   for slug, p in sorted(live.portals.items(), key=lambda kv: kv[0] or "")
                   if slug not in managed_portals]
-    return Plan(providers, unmanaged, members, requests=c.stats_snapshot()["total"] - before)
+    from .isolation import account_wide
+
+    listed: dict[str, list[str]] = {}
+    for p in catalog.providers:
+        for a in p.agents:
+            listed.setdefault(a.email, []).append(p.slug)
+    staff = {s.email for s in catalog.staff}
+    shared = [{"email": e, "providers": slugs, "why": "staff" if e in staff else "shared: true"}
+              for e, slugs in sorted(listed.items()) if len(slugs) > 1]
+    return Plan(providers, unmanaged, members, requests=c.stats_snapshot()["total"] - before,
+                rights=account_wide(catalog, live.agents.values()), shared=shared)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,6 +296,15 @@ def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str]
                            "`cwtenants adopt` writes provider files for them):", "bold"))
         for u in plan.unmanaged:
             lines.append(f"  ? {u.kind} {u.key!r} (id {u.id})")
+    from .isolation import rights_lines
+
+    lines.append("")
+    lines.append(style("account-wide rights (administrator: every provider's conversations, inboxes, teams "
+                       "and portals):", "bold"))
+    lines += rights_lines(plan.rights)
+    if plan.shared:
+        lines.append(style("people in several providers' inboxes (they see all those conversations):", "bold"))
+        lines += [f"  {s['email']}: {', '.join(s['providers'])} ({s['why']})" for s in plan.shared]
     c = plan.counts()
     keys = [o.key for p in plan.providers for o in p.objects if o.kind == "agent"]
     shared = len(keys) != len(set(keys))
