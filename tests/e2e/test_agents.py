@@ -42,7 +42,7 @@ def edit_agents(d, slug: str, new_agents: list[dict] | None, **extra) -> None:
 
 
 def assert_converged(d) -> None:
-    """A second up makes zero calls, and preview (with refresh) sees nothing to do."""
+    """A second up makes no call but the ownership check's three lists, and preview (with refresh) sees nothing to do."""
     d.reset_stats()
     summary = d.up()
     assert set(summary["resourceChanges"]) == {"same"}, summary
