@@ -7,6 +7,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from typer.testing import CliRunner
+
+from cwtenants.cli import app
 from e2e_support import make_deployment
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +36,15 @@ def test_custom_role_without_and_with_the_account_feature(tmp_path, emulator):
     ann = {a["email"]: a for a in d.api("GET", "/agents").json()}[ANN]
     assert (ann["role"], ann["custom_role_id"]) == ("agent", None)
 
+    def plan():
+        env = {"NO_COLOR": "1", "CHATWOOT_URL": emulator.url, "CHATWOOT_ACCOUNT_ID": "1", "CWT_PROVIDERS_DIR": "",
+               "CHATWOOT_API_TOKEN": emulator.tokens["admin_token"], "CHATWOOT_PLATFORM_TOKEN": platform_token}
+        return CliRunner().invoke(app, ["plan", "-d", str(d.providers), "--quiet", "--verbose"], env=env)
+
+    r = plan()
+    assert r.exit_code == 0, r.output  # stateless plan agrees: nothing `up` could change
+    assert "custom role not in effect: the account has no custom_roles feature" in r.stdout
+
     # noticed once, not drift on every run (the preview repeats the notice)
     preview = d.run("preview", "--refresh", "--expect-no-changes")
     assert "custom role 'Provider support' is declared but not in effect" in preview.stdout + preview.stderr
@@ -47,3 +59,4 @@ def test_custom_role_without_and_with_the_account_feature(tmp_path, emulator):
     ann = {a["email"]: a for a in d.api("GET", "/agents").json()}[ANN]
     assert ann["custom_role_id"] == roles[0]["id"]
     d.run("preview", "--refresh", "--expect-no-changes")
+    assert plan().exit_code == 0
