@@ -16,6 +16,13 @@ class RolesClient(FakeClient):
     def __init__(self, feature: bool, **kw):
         super().__init__(**kw)
         self.feature = feature
+        self.settings.account_prefix = "/api/v1/accounts/1"
+
+    def request(self, method, path, **kw):
+        if path == self.settings.account_prefix:  # the account, with its enabled features
+            self.calls.append((method, path, None))
+            return {"id": 1, "features": {"custom_roles": self.feature}}
+        return super().request(method, path, **kw)
 
     def _write(self, method, path, json):
         live = super()._write(method, path, json)
@@ -97,3 +104,19 @@ def test_custom_role_body_and_adoption():
             return [{"id": 2, "name": "Provider support"}, {"id": 3, "name": "Provider support"}]
     with pytest.raises(RuntimeError, match="several custom roles are named 'Provider support' \\(ids 2, 3\\)"):
         kind.find(C(), "Provider support")
+
+
+def test_custom_role_not_applied_becomes_drift_once_the_feature_is_on(monkeypatch):
+    c = RolesClient(False, agents=[])
+    monkeypatch.setattr(agent, "client", lambda: c)
+    inputs = {"email": "a@x.example", "name": "A", "role": "agent", "availability": None,
+              "custom_role": "Provider support", "custom_role_id": 2}
+    id_, live, origin = agent.AgentKind().create_with_origin(c, inputs)
+    props = {**inputs, **origin, "providers": []}
+    assert changed_keys(agent.AgentKind(), agent.AgentProvider().read(id_, props).inputs, props) == []
+    c.feature = True  # an operator switches the feature on
+    lists.clear()  # a new deployment
+    read = agent.AgentProvider().read(id_, props)
+    assert changed_keys(agent.AgentKind(), read.inputs, props) == ["custom_role"]  # `up --refresh` assigns it
+    result = agent.AgentProvider().update(id_, read.inputs, props)
+    assert result.outs["custom_role_applied"] is True and c.agents[0]["custom_role_id"] == 2

@@ -123,3 +123,21 @@ def test_fallback_launcher_without_the_project_venv_says_what_to_run(tmp_path):
     assert r.returncode == 1 and r.stdout == ""
     assert "needs the project venv" in r.stderr and "run scripts/setup.sh" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_fallback_hosts_stand_apart_from_the_product():
+    """fallback_hosts never imports cwtenants, and cwtenants only forwards to it (the two stubs)."""
+    import ast
+
+    def imports(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        return {n.split(".")[0] for n in names}
+
+    hosts = sorted((ROOT / "fallback_hosts").glob("*.py"))
+    assert {p.name for p in hosts} >= {"language_host.py", "program_runner.py", "provider_host.py", "lifeline.py"}
+    assert all("cwtenants" not in imports(p) for p in hosts)
+    product = [p for p in (ROOT / "infra" / "cwtenants").rglob("*.py") if "fallback_hosts" in imports(p)]
+    assert sorted(p.name for p in product) == ["langhost.py", "provider_host.py"]
+    assert all(len(p.read_text().splitlines()) < 25 for p in product)  # forwarders, not hosts

@@ -271,16 +271,26 @@ def origin_of(props: dict) -> dict:
     return {k: props.get(k) for k in ORIGIN_KEYS}
 
 
-def live_custom_role(live: dict, props: dict) -> str | None:
+def live_custom_role(live: dict, props: dict, feature_on=lambda: False) -> str | None:
     """The declared custom role's name when the live id matches it; also when the account has no
-    custom_roles feature and Chatwoot answered null (noticed and reported at apply time: not drift)."""
+    custom_roles feature and Chatwoot answered null (noticed and reported at apply time: not drift) —
+    until the feature is switched on (``feature_on()``, read once per run): then it is drift, and
+    `pulumi up --refresh` assigns the role."""
     want = props.get("custom_role")
     live_id = live.get("custom_role_id")
     if want and live_id is not None and live_id == props.get("custom_role_id"):
         return want
-    if want and live_id is None and props.get("custom_role_applied") is False:
+    if want and live_id is None and props.get("custom_role_applied") is False and not feature_on():
         return want
     return None if live_id is None else f"custom role id {live_id}"
+
+
+def custom_roles_feature_on(c: ChatwootClient) -> bool:
+    """Whether the account has the custom_roles feature (one read per deployment, cached)."""
+    from ..isolation import custom_roles_feature
+
+    hit = lists.get("custom_roles_feature", lambda: [{"on": bool(custom_roles_feature(c)[0])}])
+    return hit[0]["on"]
 
 
 class AgentProvider(KindProvider):
@@ -300,7 +310,8 @@ class AgentProvider(KindProvider):
         state = {k: props.get(k) for k in ("providers", "staff", "custom_role_id")}
         state["providers"] = state["providers"] or []
         state.update(self.kind.normalise(live, manage_availability=bool(props.get("availability")),
-                                         custom_role=live_custom_role(live, props)))
+                                         custom_role=live_custom_role(
+                                             live, props, lambda: custom_roles_feature_on(client()))))
         if kept_admin(props) and state["role"] == ADMIN:
             state["role"] = props.get("role") or "agent"  # kept on purpose: not drift
         return ReadResult(id_, {**state, **self.kind.server_outputs(live), **origin_of(props)}, state)
