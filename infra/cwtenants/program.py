@@ -68,8 +68,8 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None
     same inputs as in a full run (no false diff afterwards). Resources that are neither declared
     nor targeted are left untouched by Pulumi, so nothing about other providers is read,
     compared or sent. Custom roles are declared (untargeted: Pulumi keeps them as they are) so
-    that agents can refer to them. Stack outputs are not exported here: the next full run
-    writes them."""
+    that agents can refer to them. Stack outputs are not exported here and the ownership check
+    of a full run (which lists every provider's objects) is not made: the next full run does both."""
     chosen = [p for p in providers if p.slug in slugs]
     for spec in chosen:
         emails |= {a.email.lower() for a in spec.agents}
