@@ -82,6 +82,10 @@ class FakeClient:
     def patch(self, path, json=None):
         self.calls.append(("PATCH", path, json))
         id_ = int(path.rsplit("/", 1)[1])
+        if "/categories/" in path:
+            c = next(x for x in self.categories if x["id"] == id_)
+            c.update(json["category"])
+            return {"payload": c}
         for a in self.articles:
             if a["id"] == id_:
                 a.update({k: v for k, v in json["article"].items() if k in ("title", "content", "status")})
@@ -194,3 +198,13 @@ def test_authoritative_prune_deletes_only_unclaimed(harbor):
     deleted = [p for m, p in (x[:2] for x in c.calls) if m == "DELETE"]
     assert len(deleted) == 27 + 1 and f"/portals/{harbor.portal.slug}/articles/1" not in deleted
     assert out["unclaimed_articles"] == [] and [a["slug"] for a in c.articles] == [claimed]
+
+
+def test_category_with_the_same_slug_and_locale_is_adopted(harbor):
+    cat = next(c for c in harbor.portal.categories if c.slug == "getting-started")
+    c = FakeClient(categories=[{"id": 40, "slug": "getting-started", "locale": "de", "name": "x"},
+                               {"id": 41, "slug": "getting-started", "locale": "en", "name": "Old name",
+                                "description": None, "position": 2, "icon": ""}])
+    id_, live = CategoryKind().create(c, category.desired(harbor, cat))
+    assert id_ == "41" and live["name"] == cat.name
+    assert [x[0] for x in c.calls] == ["GET", "PATCH"]  # no POST: adopted, then brought in line

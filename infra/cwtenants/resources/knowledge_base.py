@@ -24,11 +24,10 @@ from . import article, category
 from .base import KindProvider, ObjectKind, lists, say
 
 
-def desired(spec, portal_id=None) -> dict[str, Any]:
+def desired(spec) -> dict[str, Any]:
     return {
         "provider_slug": spec.slug,
         "portal_slug": spec.portal.slug,
-        "portal_id": portal_id,
         "articles": sorted(a.slug for a in spec.articles),
         "categories": sorted(f"{c.locale}/{c.slug}" for c in spec.portal.categories),
         "unclaimed_articles": [],
