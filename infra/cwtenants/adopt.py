@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import Catalog, ProviderFile, slugify
+from .catalog.models import derive_portal_slug
 from .catalog.scaffold import SCHEMA_HEADER
 from .plan import INBOX, PORTAL, LiveIndex
 
@@ -82,7 +83,7 @@ def group_unmanaged(catalog: Catalog | None, live: LiveIndex) -> list[Group]:
     return sorted(out, key=lambda g: g.display.lower())
 
 
-def provider_document(g: Group, slug: str) -> tuple[dict, list[str]]:
+def provider_document(g: Group, slug: str, portal_slug_prefix: str = "") -> tuple[dict, list[str]]:
     name = g.display
     doc: dict = {"slug": slug, "name": name}
     if g.inbox:
@@ -104,6 +105,8 @@ def provider_document(g: Group, slug: str) -> tuple[dict, list[str]]:
         portal = {k: live[k] for k in ("slug", "name", "color", "locales", "header_text", "page_title",
                                        "homepage_link", "custom_domain")}
         doc["portal"] = {k: v for k, v in portal.items() if v is not None}
+    else:  # like `cwtenants new`: the portal `pulumi up` will create gets its derived slug written out
+        doc["portal"] = {"slug": derive_portal_slug(slug, portal_slug_prefix)}
     return _drop_invalid(doc)
 
 
@@ -129,8 +132,8 @@ def _drop_invalid(doc: dict) -> tuple[dict, list[str]]:
 
 def render(doc: dict, objects: list[str], dropped: list[str]) -> str:
     head = [SCHEMA_HEADER, f"# Adopted by `cwtenants adopt` from existing Chatwoot objects: {', '.join(objects)}."]
-    if not all(k in doc for k in ("inbox", "team", "portal")):
-        missing = [k for k in ("inbox", "team", "portal") if k not in doc]
+    missing = [k for k in ("inbox", "team", "portal") if not any(o.startswith(k + " ") for o in objects)]
+    if missing:
         head.append(f"# Not found in Chatwoot, so `pulumi up` would create: {', '.join(missing)}.")
     for d in dropped:
         head.append(f"# Not adopted (the catalog rejects it): {d}")
@@ -139,7 +142,7 @@ def render(doc: dict, objects: list[str], dropped: list[str]) -> str:
     return "\n".join(head) + "\n" + body
 
 
-def adopt(catalog: Catalog | None, live: LiveIndex) -> list[Adopted]:
+def adopt(catalog: Catalog | None, live: LiveIndex, portal_slug_prefix: str = "") -> list[Adopted]:
     """One ``Adopted`` (slug, YAML text) per group of unmanaged objects."""
     taken = set(catalog.slugs if catalog else [])
     out = []
@@ -153,6 +156,6 @@ def adopt(catalog: Catalog | None, live: LiveIndex) -> list[Adopted]:
         taken.add(slug)
         objects = [f"{kind} {obj.get('slug') if kind == 'portal' else obj.get('name')!r}"
                    for kind, obj in (("inbox", g.inbox), ("team", g.team), ("portal", g.portal)) if obj]
-        doc, dropped = provider_document(g, slug)
+        doc, dropped = provider_document(g, slug, portal_slug_prefix)
         out.append(Adopted(slug, g.display, render(doc, objects, dropped), objects, dropped))
     return out

@@ -156,7 +156,7 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({plural(len(exc.problems), 'problem')})",
+        raise fail(f"the catalog in {folder} is invalid ({plural(exc.total, 'problem')})",
                    f"run `cwtenants validate {folder}` and correct the files", exc.problems) from None
 
 
@@ -197,7 +197,7 @@ def validate(
     except CatalogError as exc:
         for p in exc.problems:
             out(github_annotation(p) if fmt == "github" else str(p))
-        n = len(exc.problems)
+        n = exc.total
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
     n = len(catalog.providers)
@@ -396,6 +396,9 @@ def drift(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = Fa
 
 @app.command()
 def adopt(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Adopt only these (a provider name, slug or object name, as `--dry-run` lists them); "
+             "default: everything unclaimed.", show_default=False)] = None,
     providers_dir: ProvidersDir = Path("providers"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the files instead of writing them.")] = False,
     quiet: QuietOpt = False,
@@ -417,10 +420,12 @@ def adopt(
             live = LiveIndex.fetch(client, Progress(quiet, "adopt: "))
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", "`cwtenants doctor` checks the connection") from None
-    files = make_files(catalog, live)
+    files = make_files(catalog, live, portal_slug_prefix=_portal_prefix(providers_dir))
     if not files:
         out("nothing to adopt: every inbox, team and portal belongs to a provider file")
         return
+    if names:
+        files = _chosen(files, names)
     # validate the result together with the existing files, in a scratch copy
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "providers"
@@ -445,7 +450,24 @@ def adopt(
         target.write_text(f.text, encoding="utf-8")
         out(f"wrote {target} ({', '.join(f.objects)})")
     if not dry_run:
-        err("next: review the files, `cwtenants plan` (expect no changes to adopted objects), then open a PR")
+        err("next: review the files, then `cwtenants plan`: it shows what `pulumi up` would still change in "
+            "the adopted objects (e.g. linking an inbox to its provider's portal) and create (the parts "
+            "not found); then open a PR")
+    elif not names and len(files) > 1:
+        err("adopt only some of them: `cwtenants adopt NAME ...` (the provider names or slugs above)")
+
+
+def _chosen(files: list, names: list[str]) -> list:
+    """The adopted files the user named (provider name, slug or one of its objects' names)."""
+    def keys(f) -> set[str]:
+        return {f.slug, f.name.casefold()} | {o.split(" ", 1)[1].strip("'").casefold() for o in f.objects}
+
+    wanted = [n.casefold() for n in names]
+    unknown = [n for n, w in zip(names, wanted) if not any(w in keys(f) for f in files)]
+    if unknown:
+        raise fail(f"nothing unclaimed is called {', '.join(map(repr, unknown))}",
+                   "choose among: " + ", ".join(f"{f.slug} ({', '.join(f.objects)})" for f in files))
+    return [f for f in files if keys(f) & set(wanted)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,58 +476,48 @@ def adopt(
 
 @app.command()
 def emulator(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 3000,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 = a free one, printed).")] = 3917,
     state_dir: Annotated[Path, typer.Option(help="SQLite state and tokens.json.")] = Path(".emulator"),
-    reset: Annotated[bool, typer.Option("--reset", help="Wipe the state first.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Wipe the state first (new tokens).")] = False,
     latency_ms: Annotated[float, typer.Option(help="Delay added to every request.")] = 0.0,
 ) -> None:
     """Run the embedded Chatwoot emulator (a local stand-in for Chatwoot 4.15.1) until Ctrl-C.
 
     It prints the environment to export in another shell; the tokens stay in <state-dir>/tokens.json.
+    Exit 1 with one line when the port is taken or the server there is not the emulator just started.
     """
-    import httpx
+    from . import local_emulator
 
     if reset:
         subprocess.run([sys.executable, "-m", "chatwoot_emulator", "reset", "--state-dir", str(state_dir)],
                        check=True, stdout=subprocess.DEVNULL)
-    cmd = [sys.executable, "-m", "chatwoot_emulator", "serve", "--port", str(port),
-           "--state-dir", str(state_dir), "--latency-ms", str(latency_ms), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd)
-    url = f"http://127.0.0.1:{port}"
 
-    def on_term(_sig, _frame):  # SIGTERM stops the emulator too (the finally below), like Ctrl-C
+    def on_term(_sig, _frame):  # SIGTERM stops the emulator too, like Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                httpx.get(url + "/api", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        if proc.poll() is not None:
-            raise fail(f"the emulator exited with code {proc.returncode}",
-                       f"is port {port} already in use? try --port {port + 1}")
-        tokens = state_dir / "tokens.json"
+        started = local_emulator.start(port, state_dir, latency_ms)
+    except local_emulator.EmulatorStartError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_OK) from None
+    try:
+        tokens, url = started.tokens_path, started.url
         account = json.loads(tokens.read_text())["account_id"]
-        read = f"python3 -c 'import json;print(json.load(open(\"{tokens}\"))[\"admin_token\"])'"
+        read = f"python3 -c 'import json;print(json.load(open(\"{tokens.resolve()}\"))[\"admin_token\"])'"
         err(f"emulator ready at {url} (state in {state_dir}); in another shell:", "green")
         err(f"  export CHATWOOT_URL={url} CHATWOOT_ACCOUNT_ID={account}")
         err(f"  export CHATWOOT_API_TOKEN=\"$({read})\"")
         err("  cwtenants doctor")
         err("Press Ctrl-C to stop.")
-        raise typer.Exit(proc.wait())
+        code = started.proc.wait()
+        raise typer.Exit(code)
     except KeyboardInterrupt:
-        pass
+        err("emulator stopped")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        local_emulator.stop(started.proc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,6 +633,17 @@ def doctor() -> None:
                 except ChatwootError as exc:
                     bad(f"GET {settings.account_prefix}/teams failed: {exc}",
                         "check the account id and the user's access to it")
+                from .isolation import custom_roles_feature
+
+                on, where = custom_roles_feature(c)  # docs/isolation.md "Custom roles"
+                if on:
+                    ok(f"custom roles: the account has the custom_roles feature ({where})")
+                else:
+                    warn("custom roles: " + (f"the account does not have the custom_roles feature ({where})"
+                                             if on is False else
+                                             f"cannot tell whether the custom_roles feature is on ({where})")
+                         + "; roles declared under `custom_roles:` in _defaults.yaml will not take effect "
+                         "(agents keep the plain agent role)")
     except _StopChecks:  # the later checks need this one: skip them, the summary still comes
         skipped = " (the checks after it were skipped)"
     else:
@@ -629,6 +652,19 @@ def doctor() -> None:
         out(style(f"{plural(failures, 'check')} failed{skipped}", "red"))
         raise typer.Exit(EXIT_ERROR)
     out(style("all checks passed", "green"))
+
+
+@app.command("verify-isolation")
+def verify_isolation(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = False,
+                     quiet: QuietOpt = False) -> None:
+    """Check that no provider's person can reach another provider's inbox or team (read-only).
+
+    Reads roles, inbox members and team members (3 list calls + 2 per provider). Exit code: 0 isolated,
+    2 someone reaches another provider's corner, 1 error. docs/isolation.md.
+    """
+    from .isolation import command
+
+    command(providers_dir, as_json, quiet)
 
 
 def _settings_kwargs(s) -> dict:

@@ -192,7 +192,7 @@ def test_existing_account_user_is_adopted_not_posted():
                             "availability_status": "online"}], operator=1)
     id_, live, origin = agent.AgentKind().create_with_origin(
         c, {"email": "a@x.example", "name": "New", "role": "administrator", "availability": None})
-    assert (id_, origin) == ("2", {"adopted": True, "role_before": "administrator"})
+    assert (id_, origin) == ("2", {"adopted": True, "role_before": "administrator", "custom_role_applied": None})
     assert [(m, p) for m, p, _ in c.writes() if m != "GET"] == [("PATCH", "/agents/2")]
 
 
@@ -200,7 +200,7 @@ def test_new_agent_without_platform_token_is_posted():
     c = FakeClient()
     id_, _, origin = agent.AgentKind().create_with_origin(
         c, {"email": "n@x.example", "name": "N", "role": "agent", "availability": None})
-    assert id_ == "50" and origin == {"adopted": False, "role_before": None}
+    assert id_ == "50" and origin == {"adopted": False, "role_before": None, "custom_role_applied": None}
     assert [(m, p) for m, p, _ in c.writes()] == [("POST", "/agents")]
 
 

@@ -16,6 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from chatwoot_emulator.testing import EmulatorProcess, free_port
+from cwtenants import cli as cli_module
 from cwtenants.cli import app
 from cwtenants.catalog.schema import write_schemas
 
@@ -96,7 +97,8 @@ def test_new_creates_a_valid_file(catalog):
     assert r.exit_code == 0, r.output
     path = catalog / "arzte-co-hosting.yaml"
     text = path.read_text()
-    assert text.startswith(f"# yaml-language-server: $schema={ROOT}/schema/provider.schema.json\n")  # no schema/ here
+    installed = Path(cli_module.__file__).resolve().parents[2] / "schema" / "provider.schema.json"
+    assert text.startswith(f"# yaml-language-server: $schema={installed}\n")  # no schema/ above: the installed one
     data = yaml.safe_load(text)
     assert data["slug"] == "arzte-co-hosting" and data["portal"]["slug"].startswith("arzte-co-hosting-")
     assert run("validate", str(catalog)).exit_code == 0
@@ -331,6 +333,30 @@ def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
     assert "0 unmanaged" in r.stdout
     r = run("adopt", "-d", str(folder), env=live)
     assert r.exit_code == 0 and "nothing to adopt" in r.stdout
+
+
+def test_adopt_chooses_by_name_and_writes_the_portal_slug(live, emu, tmp_path):
+    """An unrelated unclaimed team is not forced into the catalog; a group without a portal gets
+    the derived portal slug written out, like `cwtenants new`."""
+    from cwtenants.catalog.models import derive_portal_slug
+
+    folder = tmp_path / "adopted"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "_defaults.yaml", folder)
+    api(emu, "POST", "/inboxes", {"name": "Old Host Support", "channel": {"type": "api"}})
+    api(emu, "POST", "/teams", {"team": {"name": "Billing Escalations"}})
+    r = run("adopt", "--dry-run", "-d", str(folder), env=live)
+    assert r.exit_code == 0 and "old-host.yaml" in r.stdout and "billing-escalations.yaml" in r.stdout
+    assert "cwtenants adopt NAME" in r.stderr
+    r = run("adopt", "Nope", "-d", str(folder), env=live)
+    assert r.exit_code == 1 and "nothing unclaimed is called 'Nope'" in r.stderr and "old-host (" in r.stderr
+    r = run("adopt", "old host support", "-d", str(folder), env=live)  # an object's name, any case
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in folder.glob("*.yaml")) == ["_defaults.yaml", "old-host.yaml"]
+    text = (folder / "old-host.yaml").read_text()
+    assert yaml.safe_load(text)["portal"] == {"slug": derive_portal_slug("old-host")}
+    assert "would create: team, portal" in text
+    assert "expect no changes" not in r.stderr and "would still change" in r.stderr
 
 
 def test_doctor_all_ok(live):

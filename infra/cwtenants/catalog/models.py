@@ -13,7 +13,10 @@ Two layers:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import socket
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +24,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
 # ---------------------------------------------------------------------------
 # Limits and patterns (see docs/catalog.md)
@@ -50,6 +53,13 @@ Membership = Literal["authoritative", "additive"]
 Offboarding = Literal["retain", "archive", "delete"]
 Role = Literal["agent", "administrator"]
 Availability = Literal["online", "offline", "busy"]
+# Chatwoot's fixed list of custom-role permissions (enterprise CustomRole::PERMISSIONS in 4.15.1;
+# anything else is refused with 422 "Permissions is not included in the list").
+Permission = Literal[
+    "conversation_manage", "conversation_unassigned_manage", "conversation_participating_manage",
+    "contact_manage", "report_manage", "knowledge_base_manage",
+]
+PERMISSIONS: tuple[str, ...] = Permission.__args__
 ArticlesMode = Literal["additive", "authoritative"]
 ArticleStatus = Literal["draft", "published"]
 DEFAULT_ARTICLES_MODE = "additive"
@@ -60,6 +70,16 @@ MAX_ARTICLE_SLUG = 100
 # ---------------------------------------------------------------------------
 # Value validators
 # ---------------------------------------------------------------------------
+
+MAX_QUOTE = 60  # characters of a value quoted in a message
+
+
+def quote(value: object) -> str:
+    """``'value'`` for a message, cut after MAX_QUOTE characters (hostile files can be huge)."""
+    text = str(value)
+    if len(text) <= MAX_QUOTE:
+        return f"'{text}'"
+    return f"'{text[:MAX_QUOTE]}…' ({len(text)} characters)"
 
 @lru_cache(maxsize=1)
 def known_timezones() -> frozenset[str]:
@@ -72,25 +92,140 @@ def known_timezones() -> frozenset[str]:
 
 def _check_timezone(value: str) -> str:
     if value not in known_timezones():
-        raise ValueError(f"unknown timezone '{value}' (use an IANA id such as 'Europe/Berlin' or 'UTC')")
+        raise ValueError(f"unknown timezone {quote(value)} (use an IANA id such as 'Europe/Berlin' or 'UTC')")
     return value
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"'{value}' is not an http(s) URL with a host")
+    try:
+        parts = urlsplit(value)
+        host, _port = parts.hostname, parts.port
+    except ValueError:  # bad port, unbalanced [ ] ...
+        raise ValueError(f"{quote(value)} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError(f"{quote(value)} is not an http(s) URL with a host")
     if any(c.isspace() for c in value):
         raise ValueError("URL must not contain whitespace")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("URL must not contain a user name or password (user:password@host): "
+                         "Chatwoot shows it in clear to every administrator")
     return value
+
+
+INTERNAL_WEBHOOK_HOSTS_CONTEXT = "internal_webhook_hosts"
+# Host names that never leave the machine or the local network (no DNS lookup is made).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
+
+
+def _numeric_host(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a numeric host denotes, as HTTP clients read it: also the decimal
+    (``2130706433``), hexadecimal (``0x7f000001``), octal and short (``127.1``) IPv4 forms."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if re.fullmatch(r"0x[0-9a-f]*|[0-9]+", last):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
+        except OSError:
+            raise ValueError(f"host {quote(host)} is not a valid address") from None
+    return None
+
+
+def internal_reason(host: str) -> str | None:
+    """Why ``host`` is an internal target for a webhook (Chatwoot would POST conversations there)."""
+    host = host.lower().rstrip(".")
+    ip = _numeric_host(host)
+    if ip is None:
+        if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+            return "a local host name"
+        if "." not in host:
+            return "a single-label (intranet) host name"
+        return None
+    if ip.version == 4 and str(ip) != host:
+        return f"an IP address written in a non-standard form (it means {ip})"
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address (cloud metadata services live there)"
+    if ip.is_private:
+        return "a private-network address"
+    if not ip.is_global or ip.is_multicast:
+        return "not a public address"
+    return None
+
+
+def _allowed_internal(host: str, allowed: list[str]) -> bool:
+    host = host.lower().rstrip(".")
+    for entry in allowed:
+        if host == entry:
+            return True
+        try:
+            net = ipaddress.ip_network(entry, strict=False)
+            if ipaddress.ip_address(host) in net:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _check_webhook_url(value: str, info: ValidationInfo) -> str:
+    """A webhook must not point inside the network Chatwoot runs in (SSRF): loopback, private,
+    link-local and local names are refused unless _defaults.yaml lists them in
+    ``inbox.internal_webhook_hosts``."""
+    _check_url(value)
+    host = urlsplit(value).hostname or ""
+    reason = internal_reason(host)
+    if reason and reason.startswith("an IP address written"):
+        raise ValueError(f"webhook host {quote(host)} is {reason}; write the address in its usual form")
+    if reason and not _allowed_internal(host, (info.context or {}).get(INTERNAL_WEBHOOK_HOSTS_CONTEXT) or []):
+        raise ValueError(f"webhook host {quote(host)} is {reason}: Chatwoot would send conversation data into "
+                         "its own network; list it in _defaults.yaml inbox.internal_webhook_hosts if intended")
+    return value
+
+
+def _check_internal_host_entry(value: str) -> str:
+    entry = value.lower().rstrip(".")
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return entry
+    except ValueError:
+        pass
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*", entry):
+        raise ValueError(f"{quote(value)} is neither a host name nor an IP address or network (10.0.0.0/8)")
+    return entry
 
 
 def _check_email(value: str) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"invalid email '{value}': {exc}") from None
+        raise ValueError(f"invalid email {quote(value)}: {str(exc)[:200]}") from None
+    _check_lookalikes(value)
     return result.normalized.lower()
+
+
+# Scripts whose letters look alike (a Cyrillic "а" in a Latin word reads as "a").
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _check_lookalikes(value: str) -> None:
+    """Refuse invisible or direction-changing characters (zero-width, bidi overrides: Unicode
+    categories Cc and Cf) and words mixing Latin, Cyrillic and Greek letters."""
+    for i, c in enumerate(value):
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            what = unicodedata.name(c, "control character")
+            raise ValueError(f"must not contain invisible or direction-changing characters "
+                             f"(U+{ord(c):04X} {what} at position {i + 1})")
+    for word in re.findall(r"\w+", value):
+        scripts = sorted({s for s in (unicodedata.name(c, "").split(" ")[0] for c in word if c.isalpha())
+                          if s in _CONFUSABLE_SCRIPTS})
+        if len(scripts) > 1:
+            raise ValueError(f"mixes {' and '.join(s.title() for s in scripts)} letters in {quote(word)} "
+                             "(look-alike characters)")
 
 
 def _check_name(value: str) -> str:
@@ -98,13 +233,14 @@ def _check_name(value: str) -> str:
         raise ValueError("must not start or end with whitespace")
     if any(ord(c) < 32 for c in value):
         raise ValueError("must not contain control characters")
+    _check_lookalikes(value)
     return value
 
 
 def _check_hostname(value: str) -> str:
     host = value.lower().removesuffix(".")
     if not re.fullmatch(HOSTNAME_RE, host):
-        raise ValueError(f"'{value}' is not a host name (write e.g. help.acme.example, without scheme or path)")
+        raise ValueError(f"{quote(value)} is not a host name (write e.g. help.acme.example, without scheme or path)")
     return host
 
 
@@ -115,6 +251,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME), Afte
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Timezone = Annotated[str, AfterValidator(_check_timezone)]
 Url = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_check_url)]
+WebhookUrl = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_check_webhook_url)]
+InternalHost = Annotated[str, StringConstraints(max_length=253), AfterValidator(_check_internal_host_entry)]
 Color = Annotated[str, StringConstraints(pattern=COLOR_RE)]
 Locale = Annotated[str, StringConstraints(pattern=LOCALE_RE)]
 Greeting = Annotated[str, StringConstraints(min_length=1, max_length=MAX_GREETING)]
@@ -141,8 +279,10 @@ class InboxFile(_Strict):
     greeting: Greeting | None = Field(
         None, description="Greeting message (enables greeting). null = no greeting. Max 10000 chars. "
                           "Default: _defaults.yaml or none.")
-    webhook_url: Url | None = Field(
-        None, description="http(s) URL Chatwoot posts conversation events to. Max 2048 chars. Default: none.",
+    webhook_url: WebhookUrl | None = Field(
+        None, description="http(s) URL Chatwoot posts conversation events to. Max 2048 chars, no credentials; "
+                          "loopback, private, link-local and local host names only if _defaults.yaml lists them "
+                          "in inbox.internal_webhook_hosts. Default: none.",
         json_schema_extra={"format": "uri"})
     enable_auto_assignment: bool = Field(
         None, description="Auto-assign conversations to inbox members. Default: _defaults.yaml or true.")
@@ -215,10 +355,21 @@ class AgentFile(_Strict):
                          json_schema_extra={"format": "email"})
     name: Name = Field(None, description="Display name. Default: the email's local part (as Chatwoot does).")
     role: Role = Field(
-        None, description="Account role. Default: agent. An email listed by several providers must have "
-                          "the same role everywhere.")
+        None, description="Account role: only 'agent' (the default). 'administrator' is refused: it would let "
+                          "this person read every provider's conversations and change every provider's inbox, "
+                          "team and portal. Marketplace staff with account-wide rights are declared under "
+                          "`staff:` in _defaults.yaml.",
+        json_schema_extra={"enum": ["agent"]})
     availability: Availability | None = Field(
         None, description="online | offline | busy. Default: not managed.")
+    shared: bool = Field(
+        None, description="true: this person is deliberately listed by several providers (and so sees all "
+                          "their conversations). Required on every listing of an email that several providers "
+                          "list, unless the email is declared staff in _defaults.yaml. Default: false.")
+    custom_role: Name = Field(
+        None, description="Name of a custom role declared under `custom_roles:` in _defaults.yaml. Takes effect "
+                          "only on accounts with Chatwoot's custom_roles feature (`cwtenants doctor` says). "
+                          "Default: none (the plain agent role).")
 
 
 class ProviderFile(_Strict):
@@ -250,6 +401,11 @@ class InboxDefaults(_Strict):
     timezone: Timezone = Field(None, description="Default inbox timezone (IANA id).")
     greeting: Greeting = Field(None, description="Default greeting message.")
     enable_auto_assignment: bool = Field(None, description="Default for inbox auto-assignment.")
+    internal_webhook_hosts: list[InternalHost] = Field(
+        None, description="Host names, IP addresses or networks (10.0.0.0/8) that inbox.webhook_url may point to "
+                          "although they are internal (loopback, private, link-local, local names). "
+                          "Default: none (webhooks must go to public hosts).",
+        max_length=100)
 
 
 class TeamDefaults(_Strict):
@@ -269,10 +425,37 @@ class PortalDefaults(_Strict):
     articles: ArticlesMode = Field(None, description="Default articles mode (additive | authoritative).")
 
 
+class StaffFile(_Strict):
+    """A marketplace staff member: the only people who may hold account-wide rights."""
+
+    email: Email = Field(description="Login email; stored lower-cased. Unique in the staff list.",
+                         json_schema_extra={"format": "email"})
+    name: Name = Field(None, description="Display name. Default: the email's local part.")
+    role: Role = Field(
+        None, description="administrator (default: reads and changes everything in the account) or agent "
+                          "(a staff member who only works in the providers' inboxes that list them).")
+    availability: Availability | None = Field(None, description="online | offline | busy. Default: not managed.")
+
+
+class CustomRoleFile(_Strict):
+    """A Chatwoot custom role (enterprise feature `custom_roles`), assignable to provider agents."""
+
+    name: Name = Field(description="Role name; unique in this list (Chatwoot itself does not require it).")
+    description: Text | None = Field(None, description="Free text shown in Chatwoot.")
+    permissions: list[Permission] = Field(
+        min_length=1, description="Chatwoot's permissions: " + ", ".join(PERMISSIONS) + ".")
+
+
 class DefaultsFile(_Strict):
     """Org-wide defaults (providers/_defaults.yaml); provider files override them."""
 
     model_config = ConfigDict(title="Provider defaults")
+
+    staff: list[StaffFile] = Field(
+        None, description="Marketplace staff. The only people who may be administrators (account-wide rights); "
+                          "they may also be listed by any number of providers. Default: none.")
+    custom_roles: list[CustomRoleFile] = Field(
+        None, description="Custom roles provider agents may be given (`agents[].custom_role`). Default: none.")
 
     inbox: InboxDefaults = Field(None, description="Inbox defaults.")
     team: TeamDefaults = Field(None, description="Team defaults.")
@@ -347,6 +530,35 @@ class AgentSpec:
     name: str
     role: str = "agent"
     availability: str | None = None
+    shared: bool = False  # deliberately listed by several providers
+    staff: bool = False  # declared under `staff:` in _defaults.yaml (role comes from there)
+    custom_role: str | None = None  # name of a custom role declared in _defaults.yaml
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    email: str
+    name: str
+    role: str = "administrator"
+    availability: str | None = None
+    source: str = ""  # "file:line" of the entry
+
+
+@dataclass(frozen=True)
+class CustomRoleSpec:
+    name: str
+    permissions: list[str]
+    description: str | None = None
+    source: str = ""
+
+
+def staff_specs(d: "DefaultsFile | None") -> dict[str, StaffSpec]:
+    """email → StaffSpec (without source; the loader adds it)."""
+    out: dict[str, StaffSpec] = {}
+    for s in (d.staff if d else None) or []:
+        out.setdefault(s.email, StaffSpec(email=s.email, name=s.name or s.email.split("@", 1)[0],
+                                          role=s.role or "administrator", availability=s.availability))
+    return out
 
 
 @dataclass(frozen=True)
@@ -409,15 +621,20 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
         articles=pick(pp.articles, dp.articles, default=DEFAULT_ARTICLES_MODE),
         skip_templates=tuple(pp.skip_templates or ()),
     )
-    agents = [
-        AgentSpec(
+    staff = staff_specs(d)
+    agents = []
+    for a in p.agents or []:
+        s = staff.get(a.email)
+        agents.append(AgentSpec(
             email=a.email,
-            name=pick(a.name, default=a.email.split("@", 1)[0]),
-            role=pick(a.role, default="agent"),
-            availability=a.availability,
-        )
-        for a in (p.agents or [])
-    ]
+            # a staff member's role comes from _defaults.yaml; a provider file never grants more than agent
+            name=pick(a.name, s.name if s else None, default=a.email.split("@", 1)[0]),
+            role=s.role if s else "agent",
+            availability=a.availability if a.availability is not None else (s.availability if s else None),
+            shared=bool(a.shared),
+            staff=s is not None,
+            custom_role=a.custom_role,
+        ))
     return ProviderSpec(
         slug=p.slug,
         name=p.name,
