@@ -79,3 +79,21 @@ def test_an_up_fails_loudly_on_a_duplicate_inbox(deployment):
     assert "provider harbor-vps: 2 inboxes 'Harbor VPS Support' exist in Chatwoot" in out, out[-3000:]
     assert str(made.json()["id"]) in out
     assert "Traceback" not in out
+
+
+def test_a_500_on_a_create_is_one_line_saying_a_rerun_converges(deployment):
+    """500s on writes: each failed object is one `error:` line (no Python traceback) that says a
+    re-run converges — and it does."""
+    deployment.emulator.control("POST", "faults", json={"error_rate": 0.5, "seed": 5})
+    proc = deployment.run("up", "--yes", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    posts = [line.strip() for line in out.splitlines() if line.strip().startswith("error: POST ") and "→ 500" in line]
+    assert posts, out[-3000:]  # at half the requests failing, some create got a 500
+    assert all("run `pulumi up` again: it converges" in line for line in posts), posts
+    assert "Traceback" not in out and "dynamic/__main__.py" not in out, out[-3000:]
+    deployment.emulator.control("POST", "faults", json={"error_rate": 0})
+    deployment.up()  # the re-run converges
+    deployment.reset_stats()
+    deployment.up()
+    assert deployment.writes() == 0
