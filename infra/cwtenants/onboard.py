@@ -302,6 +302,13 @@ class Stack:
             cmd += ["--target", urn]
         env = {**os.environ, **self.env, "CWT_PROVIDERS_DIR": str(providers_dir.resolve()),
                "CWT_ONLY_PROVIDERS": slug, "CWT_ONLY_AGENTS": ",".join(sorted(emails))}
+        # The state is written once, at the end, instead of after every step: with 1000 providers
+        # each checkpoint rewrites ~11 MB, which made the state I/O the largest cost of an
+        # onboarding (docs/benchmarks.md "Onboarding"). An update killed half-way then leaves the
+        # state as before it; the next run's creates find what it made by natural key and adopt
+        # it (find_or_create), so nothing is duplicated. CWT_ONBOARD_CHECKPOINTS=1 keeps them.
+        if os.environ.get("CWT_ONBOARD_CHECKPOINTS") != "1":
+            env.setdefault("PULUMI_SKIP_CHECKPOINTS", "true")
         started = time.monotonic()
 
         def attempt() -> subprocess.CompletedProcess:
