@@ -34,12 +34,48 @@ def main() -> None:
     roles = declare_custom_roles(catalog.custom_roles)
     agents = declare_agents(providers, catalog.staff, roles)
     pulumi.log.info(rights_report(catalog, providers))
-    summaries = {}
+    summaries, components = {}, []
     for spec in providers:
-        summaries[spec.slug] = Provider(spec, agents).summary
+        component = Provider(spec, agents)
+        components.append((spec, component))
+        summaries[spec.slug] = component.summary
     pulumi.export("providers", summaries)
+    check_ownership_after_up(components)
     url = os.environ.get("CHATWOOT_URL") or pulumi.Config("cwtenants").get("url") or ""
     pulumi.export("chatwoot_url", url.rstrip("/"))
+
+
+def check_ownership_after_up(components) -> None:
+    """Once every inbox, team and portal of the stack is settled, check that each provider owns exactly
+    one of each in Chatwoot (cwtenants.ownership); a duplicate fails the run. Not in previews."""
+    if not components or pulumi.runtime.is_dry_run():
+        return
+    from . import ownership
+
+    cfg = pulumi.Config("cwtenants")
+    plain = {key: cfg.get(key) for key in ("url", "accountId", "requestsPerMinute")}
+    tokens = pulumi.Output.all(cfg.get_secret("apiToken"), cfg.get_secret("platformToken"))
+    ids = [pulumi.Output.all(c.inbox.inbox_id, c.team.team_id, c.portal.portal_id) for _, c in components]
+
+    def check(values) -> None:
+        (api_token, platform_token), settled = values[0], values[1:]
+        config = {**plain, "apiToken": api_token, "platformToken": platform_token}
+        managed = [(spec, *triple) for (spec, _), triple in zip(components, settled)]
+        with ownership_client(ownership.settings_from(config)) as client:
+            found = ownership.findings(client, managed)
+        for f in found:
+            (pulumi.log.error if f.duplicate else pulumi.log.warn)(f.message)
+        duplicates = sum(f.duplicate for f in found)
+        if duplicates:
+            raise pulumi.RunError(f"{duplicates} duplicate object(s) in Chatwoot (see above)")
+
+    pulumi.Output.all(tokens, *ids).apply(check)
+
+
+def ownership_client(settings):
+    from .chatwoot import ChatwootClient
+
+    return ChatwootClient(settings)
 
 
 def shard_group() -> str:
