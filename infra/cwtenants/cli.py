@@ -680,6 +680,12 @@ def _settings_kwargs(s) -> dict:
     return {f.name: getattr(s, f.name) for f in fields(s)}
 
 
+# onboard / offboard live in their own module (docs/onboarding.md)
+from .onboard import register as _register_onboard  # noqa: E402
+
+_register_onboard(app)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m cwtenants.cli`
     app()
 

@@ -72,3 +72,14 @@ class Provider(pulumi.ComponentResource):
             self.knowledge_base = knowledge_base.KnowledgeBase(
                 f"{spec.slug}-knowledge-base", knowledge_base.desired(spec),
                 pulumi.ResourceOptions(parent=self, depends_on=[self.portal]))
+
+
+def child_names(spec: ProviderSpec) -> list[tuple[type, str]]:
+    """(resource class, logical name) of every child ``Provider`` declares for ``spec``: what
+    `cwtenants onboard` targets to update this provider only. Keep in step with ``__init__``."""
+    out: list[tuple[type, str]] = [
+        (portal.Portal, f"{spec.slug}-portal"), (team.Team, f"{spec.slug}-team"), (inbox.Inbox, f"{spec.slug}-inbox"),
+        (members.TeamMembers, f"{spec.slug}-team-members"), (members.InboxMembers, f"{spec.slug}-inbox-members")]
+    if knowledge_base.wanted(spec):
+        out.append((knowledge_base.KnowledgeBase, f"{spec.slug}-knowledge-base"))
+    return out
