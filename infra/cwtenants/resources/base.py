@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -33,7 +34,42 @@ from pulumi.dynamic import (
 )
 
 from ..chatwoot import ChatwootClient, Settings
-from ..chatwoot.errors import OutcomeUnknown
+from ..chatwoot.errors import ChatwootError, ConfigError, OutcomeUnknown
+
+
+class ReconcileError(RuntimeError):
+    """A failure the operator can act on from its message alone (shown without a Python traceback)."""
+
+
+# Errors that are the operator's business, not a bug: shown as their message only.
+QUIET_ERRORS = (ChatwootError, ConfigError, ReconcileError)
+
+
+def quiet_error_details() -> None:
+    """In the dynamic-provider server (``python -m pulumi.dynamic``), report an API or
+    reconcile error as its message instead of ``traceback.format_exc()``'s ~25 lines per
+    resource; anything else (a bug) keeps its traceback. The server looks ``traceback`` up in
+    its module globals at the time of the error, so this swaps in a stand-in there."""
+    server = sys.modules.get("__main__")
+    spec = getattr(server, "__spec__", None)
+    if getattr(spec, "name", None) != "pulumi.dynamic.__main__" or not hasattr(server, "traceback"):
+        return
+
+    class _Traceback:
+        def __getattr__(self, name):
+            return getattr(traceback, name)
+
+        @staticmethod
+        def format_exc(*args, **kwargs) -> str:
+            exc = sys.exc_info()[1]
+            if isinstance(exc, QUIET_ERRORS):
+                return str(exc)
+            return traceback.format_exc(*args, **kwargs)
+
+    server.traceback = _Traceback()
+
+
+quiet_error_details()
 
 # --------------------------------------------------------------------------------------------
 # Credentials and the shared client (one per provider process)
@@ -253,15 +289,26 @@ def find_or_create(
     ``find(fresh)`` looks the object up by its natural key. It runs first (adoption), and again
     when the POST's outcome is unknown (the write may be committed: a lost response must not
     become a duplicate) or when ``taken(exc)`` says the server refused it as already existing
-    (another run made it in between)."""
+    (another run made it in between).
+
+    A POST whose outcome is unknown is never sent again in the same run: when the lookup does
+    not find the object, the server may still be working on the request (Rails finishes a
+    request whose client timed out and went away), and inbox names are not unique in Chatwoot,
+    so a second POST could make a duplicate. The resource fails instead; the next run adopts
+    the object if it was created, or creates it."""
     live = find(False)
     if live is not None:
         return live, True
     try:
         return post(), False
-    except OutcomeUnknown:
+    except OutcomeUnknown as exc:
         live = find(True)
-        return (live, False) if live is not None else (post(), False)
+        if live is not None:
+            return live, False
+        raise ReconcileError(
+            f"{exc.method} {exc.path}: outcome unknown ({exc.message}) and the object is not visible yet; "
+            "Chatwoot may still create it, so it was not sent again. Run `pulumi up` again: it adopts the "
+            "object if it was created, or creates it") from None
     except Exception as exc:
         if not taken(exc):
             raise
@@ -271,9 +318,9 @@ def find_or_create(
         return live, True
 
 
-def vanished(what: str) -> RuntimeError:
+def vanished(what: str) -> ReconcileError:
     """The error for an update of an object that was deleted in Chatwoot behind our back."""
-    return RuntimeError(
+    return ReconcileError(
         f"{what} no longer exists in Chatwoot; run `pulumi refresh` (or `pulumi up --refresh`) "
         "so it is created again"
     )
