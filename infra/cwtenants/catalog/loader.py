@@ -338,6 +338,12 @@ def _check_agents(parsed: _Parsed, defaults: DefaultsFile | None) -> list[Proble
             problems.append(parsed.at(("agents", i, "role"),
                                       f"'{agent.email}' is staff with role '{s.role or 'administrator'}' in "
                                       "_defaults.yaml; a staff member's role is set there only: remove `role` here"))
+        for key in ("name", "availability"):
+            mine, theirs = getattr(agent, key), (getattr(s, key) if s is not None else None)
+            if mine is not None and theirs is not None and mine != theirs:
+                problems.append(parsed.at(("agents", i, key),
+                                          f"'{agent.email}' is staff with {key} '{theirs}' in _defaults.yaml; write "
+                                          f"the same here or leave it out (one Chatwoot user)"))
         if agent.custom_role is not None:
             if agent.custom_role not in roles:
                 known = ", ".join(f"'{r}'" for r in roles) or "none"
