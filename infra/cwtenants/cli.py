@@ -95,12 +95,13 @@ def fail(message: str, hint: str = "") -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
-def client_from_env():
-    """A ChatwootClient from CHATWOOT_* (raises typer.Exit(1) with a fix when they are missing)."""
+def client_from_env(providers_dir: Path | None = None):
+    """A ChatwootClient from the stack config, then CHATWOOT_* (typer.Exit(1) with a fix when missing)."""
     from .chatwoot import ChatwootClient, ConfigError, Settings
+    from .preflight import environment
 
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(environment(providers_dir or Path("providers"))[0])
     except ConfigError as exc:
         raise fail(str(exc), "export CHATWOOT_URL, CHATWOOT_API_TOKEN and CHATWOOT_ACCOUNT_ID "
                              "(`cwtenants emulator` prints them for the local emulator); "
@@ -285,12 +286,17 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
     from .chatwoot import ChatwootError
     from .plan import compute_plan, render_text
 
+    from .preflight import PreflightError, checked_stack
+
     catalog = load_or_exit(providers_dir)
-    client = client_from_env()
+    client = client_from_env(providers_dir)
     progress = Progress(quiet, f"{what}: ")
     try:
         with client:
-            result = compute_plan(catalog, client, members=members, progress=progress)
+            stack = checked_stack(client, providers_dir)
+            result = compute_plan(catalog, client, members=members, progress=progress, stack=stack)
+    except PreflightError as exc:
+        raise fail(exc.message, exc.hint) from None
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", (getattr(exc, "hint", "") or "")
                    + " (`cwtenants doctor` checks the connection)") from None
@@ -308,9 +314,10 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
 
 _PLAN_HELP = (
     "Compare the catalog with live Chatwoot, read-only and without Pulumi state.\n\n"
-    "Lists inboxes, teams, portals and agents once each (4 requests, however many providers), matches "
-    "them by inbox name, team name and portal slug, and shows per provider and object what `pulumi up` "
-    "would create or change. Objects in Chatwoot that no provider claims are listed as unmanaged.\n\n"
+    "Checks the token's role, lists inboxes, teams, portals and agents once each (5 requests, however many "
+    "providers), matches them by the ids the stack recorded (a renamed object shows as renamed), else by "
+    "inbox name, team name and portal slug, and shows per provider and object what `pulumi up` would "
+    "create or change. Objects in Chatwoot that no provider claims are listed as unmanaged.\n\n"
     "Exit code: 0 in sync, 2 drift, 1 error."
 )
 
@@ -352,15 +359,23 @@ def adopt(
     from .adopt import adopt as make_files
     from .chatwoot import ChatwootError
     from .plan import LiveIndex
+    from .preflight import PreflightError, checked_stack, members_reader
 
     catalog = load_or_exit(providers_dir)
-    client = client_from_env()
+    client = client_from_env(providers_dir)
+    skipped: list[str] = []
     try:
         with client:
+            stack = checked_stack(client, providers_dir)
             live = LiveIndex.fetch(client, Progress(quiet, "adopt: "))
+            files = make_files(catalog, live, members_reader(client), stack.owned_ids() if stack else None,
+                               skipped)
+    except PreflightError as exc:
+        raise fail(exc.message, exc.hint) from None
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", "`cwtenants doctor` checks the connection") from None
-    files = make_files(catalog, live)
+    for line in skipped:
+        err(f"not adopted: {line}", "yellow")
     if not files:
         out("nothing to adopt: every inbox, team and portal belongs to a provider file")
         return

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pulumi
 
+from . import stackinfo
 from .catalog import CatalogError, load_catalog
 from .component import Provider
 from .resources import agent
+
+ALLOW_OTHER = "allowOtherChatwoot"  # stack config (bool); environment: CWT_ALLOW_OTHER_CHATWOOT=1
 
 
 def providers_dir() -> Path:
@@ -31,13 +34,43 @@ def main() -> None:
         raise pulumi.RunError(f"{len(err.problems)} problem(s) in the provider catalog") from None
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     providers = in_group(catalog.providers, shard_group())
+    url, account_id = target()
+    info = stackinfo.read(pulumi.get_root_directory(), pulumi.get_stack())
+    check_target(info, url, account_id)
     agents = declare_agents(providers)
     summaries = {}
     for spec in providers:
-        summaries[spec.slug] = Provider(spec, agents).summary
+        claimed = info.owned(except_slug=spec.slug) if info else None
+        summaries[spec.slug] = Provider(spec, agents, claimed=claimed).summary
     pulumi.export("providers", summaries)
-    url = os.environ.get("CHATWOOT_URL") or pulumi.Config("cwtenants").get("url") or ""
-    pulumi.export("chatwoot_url", url.rstrip("/"))
+    pulumi.export("chatwoot_url", url)
+    pulumi.export("chatwoot_account_id", account_id)
+
+
+def target() -> tuple[str, int | None]:
+    """The Chatwoot URL and account id this run manages (stack config first, then environment)."""
+    cfg = pulumi.Config("cwtenants")
+    url = (cfg.get("url") or os.environ.get("CHATWOOT_URL") or "").strip().rstrip("/")
+    raw = cfg.get("accountId") or os.environ.get("CHATWOOT_ACCOUNT_ID") or ""
+    try:
+        return url, int(str(raw).strip())
+    except ValueError:
+        return url, None
+
+
+def allow_other_chatwoot() -> bool:
+    value = pulumi.Config("cwtenants").get(ALLOW_OTHER) or os.environ.get("CWT_ALLOW_OTHER_CHATWOOT") or ""
+    return value.strip().lower() in ("1", "true", "yes")
+
+
+def check_target(info, url: str, account_id: int | None) -> None:
+    """Refuse to run a stack against another Chatwoot / account than the one it manages."""
+    if account_id is None or not url or stackinfo.same_chatwoot(info, url, account_id) or allow_other_chatwoot():
+        return
+    raise pulumi.RunError(stackinfo.other_chatwoot_message(
+        info, url, account_id,
+        f"run once with `pulumi config set cwtenants:{ALLOW_OTHER} true` (or CWT_ALLOW_OTHER_CHATWOOT=1) "
+        "and remove it afterwards"))
 
 
 def shard_group() -> str:
@@ -78,6 +111,8 @@ def merge_agents(providers) -> dict[str, tuple]:
                 first = replace(first, name=a.name)
             if first.availability is None and a.availability is not None:
                 first = replace(first, availability=a.availability)
+            if a.manage_user and not first.manage_user:
+                first = replace(first, manage_user=True)
             merged[email] = (first, slugs + [spec.slug])
     return merged
 

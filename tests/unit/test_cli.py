@@ -215,7 +215,8 @@ def test_plan_uses_a_constant_number_of_requests(live, emu, catalog):
         assert r.exit_code == 2
         counts[n] = emu.control("GET", "stats")
         assert json.loads(r.stdout)["requests"] == 4
-    assert counts[3]["by_method"] == counts[30]["by_method"] == {"GET": 4}
+    # 4 lists + 1 profile read (the token's role is checked first)
+    assert counts[3]["by_method"] == counts[30]["by_method"] == {"GET": 5}
 
 
 def test_plan_members_is_opt_in(live, emu, catalog):
@@ -224,13 +225,15 @@ def test_plan_members_is_opt_in(live, emu, catalog):
     create_live(emu, catalog, "p000")
     r = run("plan", "--json", "-q", "-d", str(catalog), env=live)
     kinds = {o["kind"]: o["status"] for o in json.loads(r.stdout)["providers"][0]["objects"]}
-    assert "team-members" not in kinds and kinds["agent"] == "update"  # name differs: the catalog defaults to the email local part
+    # the name differs (the catalog defaults to the email local part) but an existing user's name is
+    # not managed without `manage_user: true`, so the agent is in sync
+    assert "team-members" not in kinds and kinds["agent"] == "in-sync"
     emu.control("POST", "stats/reset")
     r = run("plan", "--members", "-d", str(catalog), env=live)
     assert r.exit_code == 2
     assert "~ team-members 'provider 000 team' would be updated (membership: authoritative)" in r.stdout
     assert "add: agent@marketplace.example" in r.stdout
-    assert emu.control("GET", "stats")["by_method"] == {"GET": 6}
+    assert emu.control("GET", "stats")["by_method"] == {"GET": 7}
 
 
 def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):

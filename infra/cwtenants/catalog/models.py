@@ -187,7 +187,12 @@ class AgentFile(_Strict):
         None, description="Account role. Default: agent. An email listed by several providers must have "
                           "the same role everywhere.")
     availability: Availability | None = Field(
-        None, description="online | offline | busy. Default: not managed.")
+        None, description="online | offline | busy: the status the person keeps (Chatwoot's auto-offline is "
+                          "switched off for them). Default: not managed (their own status toggle is theirs).")
+    manage_user: bool | None = Field(
+        None, description="true: cwtenants may rename this person's Chatwoot user (the name is shared by every "
+                          "account) and, with a Platform token, create or confirm the user through the Platform "
+                          "API. Default: false (a user cwtenants did not create keeps its name).")
 
 
 class ProviderFile(_Strict):
@@ -284,6 +289,7 @@ class AgentSpec:
     name: str
     role: str = "agent"
     availability: str | None = None
+    manage_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -347,6 +353,7 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
             name=pick(a.name, default=a.email.split("@", 1)[0]),
             role=pick(a.role, default="agent"),
             availability=a.availability,
+            manage_user=bool(a.manage_user),
         )
         for a in (p.agents or [])
     ]

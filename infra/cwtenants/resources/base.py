@@ -48,6 +48,7 @@ CONFIG_ENV = {
     "apiToken": "CHATWOOT_API_TOKEN",
     "platformToken": "CHATWOOT_PLATFORM_TOKEN",
     "requestsPerMinute": "CWT_REQUESTS_PER_MINUTE",
+    "allowOtherChatwoot": "CWT_ALLOW_OTHER_CHATWOOT",
 }
 
 
@@ -73,6 +74,42 @@ def settings() -> Settings:
         if key in _config:
             env[var] = _config[key]
     return Settings.from_env(env)
+
+
+# --------------------------------------------------------------------------------------------
+# Which Chatwoot an object lives in. Every resource's outputs record it (``chatwoot``: URL and
+# account id); reading, diffing, updating or deleting it against another Chatwoot or account is
+# refused, because its id would mean another object there (or none, so a refresh would forget it).
+
+CHATWOOT_KEY = "chatwoot"
+
+
+def chatwoot_marker() -> str:
+    s = settings()
+    return f"{s.url}/app/accounts/{s.account_id}"
+
+
+def guard_chatwoot(props: dict, what: str) -> None:
+    recorded = props.get(CHATWOOT_KEY)
+    if not recorded:
+        return  # state from before the marker: recorded on the next write
+    current = chatwoot_marker()
+    allow = (os.environ.get("CWT_ALLOW_OTHER_CHATWOOT") or _config.get("allowOtherChatwoot") or "").lower()
+    if recorded != current and allow not in ("1", "true", "yes"):
+        raise RuntimeError(
+            f"{what} belongs to Chatwoot {recorded}, but this run points at {current}; refusing to touch it "
+            "(check CHATWOOT_URL / CHATWOOT_ACCOUNT_ID or cwtenants:url / cwtenants:accountId; to move the "
+            "stack on purpose set cwtenants:allowOtherChatwoot true for one run)")
+
+
+def claimed_by(live: dict, inputs: dict, what: str) -> None:
+    """Refuse to adopt an object another provider of this stack already owns (by id)."""
+    owner = (inputs.get("__claimed") or {}).get(str(live.get("id")))
+    if owner:
+        raise RuntimeError(
+            f"{what} (id {live.get('id')}) already belongs to provider {owner} of this stack — probably "
+            f"renamed in Chatwoot; not adopting it a second time. Keep one provider file for it (run "
+            f"`pulumi up --refresh` to give it back the name provider {owner} declares, or rename it there)")
 
 
 def client() -> ChatwootClient:
@@ -211,7 +248,12 @@ class KindProvider(ResourceProvider):
         failures = [CheckFailure(p, r) for p, r in self.kind.check(news)]
         return CheckResult(news, failures)
 
+    def who(self, id_: str, props: dict) -> str:
+        slug = props.get("provider_slug")
+        return f"{self.kind.name} {id_}" + (f" of provider {slug}" if slug else "")
+
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        guard_chatwoot(olds, self.who(_id, olds))
         keys = changed_keys(self.kind, olds, news)
         replaces = [k for k in keys if k in self.kind.replaces]
         return DiffResult(changes=bool(keys), replaces=replaces, delete_before_replace=False)
@@ -219,26 +261,39 @@ class KindProvider(ResourceProvider):
     def _outs(self, inputs: dict, live: dict) -> dict:
         outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
         outs.update(self.kind.server_outputs(live))
+        outs[CHATWOOT_KEY] = chatwoot_marker()
         return outs
+
+    def api_changes(self, olds: dict, news: dict) -> bool:
+        """Does an update need an API call? Not when only local keys (offboarding ...) changed."""
+        return any(k in self.kind.compared for k in changed_keys(self.kind, olds, news))
 
     def create(self, props: dict) -> CreateResult:
         id_, live = self.kind.create(client(), props)
         return CreateResult(id_, self._outs(props, live))
 
     def read(self, id_: str, props: dict) -> ReadResult:
+        guard_chatwoot(props, self.who(id_, props))
         try:
             live = self.kind.read(client(), id_, props)
         except Gone:
             return ReadResult("", {})
         state = {k: props.get(k) for k in self.kind.local if k in props}
         state.update(self.kind.normalise(live))
-        return ReadResult(id_, {**state, **self.kind.server_outputs(live)}, state)
+        return ReadResult(id_, {**state, **self.kind.server_outputs(live), CHATWOOT_KEY: chatwoot_marker()}, state)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        guard_chatwoot(olds, self.who(id_, olds))
+        if not self.api_changes(olds, news):
+            # e.g. only `offboarding` changed: it lives in the state, Chatwoot has nothing to change
+            kept = {k: v for k, v in olds.items() if k not in news and not k.startswith("__")}
+            return UpdateResult({**kept, **{k: v for k, v in news.items() if not k.startswith("__")},
+                                 CHATWOOT_KEY: chatwoot_marker()})
         live = self.kind.update(client(), id_, olds, news)
         return UpdateResult(self._outs(news, live))
 
     def delete(self, id_: str, props: dict) -> None:
+        guard_chatwoot(props, self.who(id_, props))
         self.kind.delete(client(), id_, props)
 
 

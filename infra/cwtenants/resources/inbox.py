@@ -22,7 +22,7 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, claimed_by, created_empty, find_or_create, lists, say, vanished
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
@@ -122,6 +122,7 @@ class InboxKind(ObjectKind):
             lambda: c.post("/inboxes", body(inputs, create=True)),
         )
         if adopted:
+            claimed_by(live, inputs, f"inbox '{live['name']}'")
             say(f"inbox '{live['name']}' (id {live['id']}) already exists: adopting it")
         else:
             created_empty.add(("inbox", int(live["id"])))

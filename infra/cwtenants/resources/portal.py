@@ -22,7 +22,7 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, ServerError, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, claimed_by, find_or_create, lists, say, vanished
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -145,6 +145,7 @@ class PortalKind(ObjectKind):
                 ) from None
             raise
         if adopted:
+            claimed_by(live, inputs, f"portal '{slug}'")
             say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
