@@ -500,15 +500,19 @@ def doctor() -> None:
         out(style("FAIL ", "red") + msg)
         out(f"     fix: {fix}")
 
+    from .preflight import environment
+
+    env, from_stack = environment(Path(os.environ.get("CWT_PROVIDERS_DIR") or "providers"))
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(env)
     except ConfigError as exc:
         bad(str(exc), "export CHATWOOT_URL (e.g. https://chat.example.com), CHATWOOT_API_TOKEN (Profile "
                       "settings -> Access Token of an administrator) and CHATWOOT_ACCOUNT_ID (the number in "
                       "/app/accounts/<id>/ URLs); for a local try-out run `cwtenants emulator`")
         raise typer.Exit(EXIT_ERROR)
     ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
-       "CHATWOOT_API_TOKEN is set (not shown)")
+       "CHATWOOT_API_TOKEN is set (not shown)"
+       + (f"; from the stack config: {', '.join(from_stack)}" if from_stack else ""))
 
     with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1})) as c:
         try:
@@ -568,6 +572,15 @@ def doctor() -> None:
             except ChatwootError as exc:
                 bad(f"GET {settings.account_prefix}/teams failed: {exc}",
                     "check the account id and the user's access to it")
+        if settings.platform_token:
+            try:
+                c.platform_get(f"/accounts/{settings.account_id}")
+                ok(f"the platform token is valid and may manage account {settings.account_id}")
+            except ChatwootError as exc:
+                bad(f"CHATWOOT_PLATFORM_TOKEN is not usable for account {settings.account_id} "
+                    f"({exc.status}: {exc.message})",
+                    "copy the Platform App token again (Super Admin -> Platform Apps), and make sure the account "
+                    "was created by that app or granted to it; or unset CHATWOOT_PLATFORM_TOKEN")
     if failures:
         out(style(f"{failures} check{'s' if failures != 1 else ''} failed", "red"))
         raise typer.Exit(EXIT_ERROR)

@@ -191,14 +191,20 @@ def _by_id(kind: str, live: LiveIndex, ids: dict | None, by_key: dict | None, ke
     return plan
 
 
-def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None) -> ProviderPlan:
-    """``ids``: {"inbox"|"team"|"portal": id} from the stack's outputs, when known."""
+def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
+                  slug_taken: Callable[[str], bool | None] | None = None) -> ProviderPlan:
+    """``ids``: {"inbox"|"team"|"portal": id} from the stack's outputs, when known;
+    ``slug_taken(slug)``: is a portal slug used by another account (one read per portal to create)."""
     pp = ProviderPlan(spec.slug, spec.source)
 
     want = PORTAL.normalise_inputs(portal_res.desired(spec))
-    pp.objects.append(_by_id("portal", live, ids, live.portals, "slug", want, PORTAL.normalise)
-                      or _compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
-                                  PORTAL.normalise))
+    portal_plan = (_by_id("portal", live, ids, live.portals, "slug", want, PORTAL.normalise)
+                   or _compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
+                               PORTAL.normalise))
+    if portal_plan.status == CREATE and slug_taken and slug_taken(spec.portal.slug):
+        portal_plan.status = AMBIGUOUS
+        portal_plan.note = portal_res.slug_taken_message(spec.portal.slug, spec.slug)
+    pp.objects.append(portal_plan)
 
     want = TEAM.normalise_inputs(team_res.desired(spec))
     pp.objects.append(_by_id("team", live, ids, live.teams, "name", want, TEAM.normalise)
@@ -244,7 +250,7 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     owned = stack.owned_ids() if stack else {}
     for n, spec in enumerate(catalog.providers, 1):
         ids = stack.providers.get(spec.slug) if stack else None
-        pp = plan_provider(spec, live, ids)
+        pp = plan_provider(spec, live, ids, lambda slug: portal_res.slug_used_elsewhere(c, slug))
         if members:
             progress(f"members {n}/{len(catalog.providers)}: {spec.slug}")
             team = live.by_id["team"].get((ids or {}).get("team")) or live.teams.get(spec.team.name.lower())

@@ -10,12 +10,20 @@ server with ``CWT_PROVIDER_WORKERS`` threads (default 8 = the engine's default p
 
 ``scripts/build-pulumi.sh`` installs the ``pulumi-resource-pulumi-python`` launcher that runs
 this module instead of ``-m pulumi.dynamic``.
+
+Errors: the server reports any exception of a provider method with ``traceback.format_exc()``,
+so a wrong token printed a 30-line traceback per resource. ``short_errors()`` makes expected,
+explained failures (a Chatwoot API error, a ``Refused`` from the resources) one line — their
+message — and keeps the traceback for real bugs. After a 401 the other resources of the run fail
+at once with one short line instead of repeating the request and the same 401.
 """
 
 from __future__ import annotations
 
 import os
 import runpy
+import sys
+import traceback
 from concurrent import futures
 
 
@@ -28,6 +36,31 @@ def workers() -> int:
 
 # The pool size that pulumi.dynamic's server hard-codes (pulumi/dynamic/__main__.py).
 SERVER_POOL = 4
+
+
+def expected(exc: BaseException | None) -> bool:
+    from cwtenants.chatwoot.errors import ChatwootError
+
+    return isinstance(exc, ChatwootError) or bool(getattr(exc, "expected", False))
+
+
+def short_errors() -> None:
+    """Replace ``traceback.format_exc`` in this process: one line for expected failures."""
+    from cwtenants.chatwoot.errors import Unauthorized
+    from cwtenants.resources import base
+
+    full = traceback.format_exc
+
+    def format_exc(limit=None, chain=True):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, Unauthorized):
+            base.token_refused(f"Chatwoot refused the API token ({exc.status}: {exc.message}); "
+                               "see the first error of this run")
+        if expected(exc):
+            return str(exc)
+        return full(limit, chain)
+
+    traceback.format_exc = format_exc
 
 
 def main() -> None:
@@ -44,6 +77,7 @@ def main() -> None:
             super().__init__(max_workers, *args, **kwargs)
 
     futures.ThreadPoolExecutor = Pool
+    short_errors()
     try:
         runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
     finally:

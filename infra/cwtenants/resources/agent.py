@@ -47,8 +47,8 @@ from pulumi.dynamic import ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, OutcomeUnknown, Unprocessable
-from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, changed_keys, chatwoot_marker, client,
-                   guard_chatwoot, lists, say)
+from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, Refused, changed_keys, chatwoot_marker,
+                   client, guard_chatwoot, lists, say)
 
 LIST = "agents"
 ADMIN = "administrator"
@@ -229,14 +229,14 @@ class AgentKind(ObjectKind):
         role = news.get("role") or "agent"
         was_admin = (current or {}).get("role", olds.get("role")) == ADMIN
         if role != ADMIN and was_admin and self.operator_id(c) == int(id_):
-            raise RuntimeError(
+            raise Refused(
                 f"agent {news['email']} is the user whose API token the reconciler uses; declaring them "
                 f"'{role}' would remove the operator's administrator rights. Declare them 'administrator'."
             )
         try:
             live = c.patch(f"/agents/{id_}", body(news, create=False, name=name_managed({**olds, **news})))
         except NotFound:
-            raise RuntimeError(
+            raise Refused(
                 f"agent {news['email']} (user {id_}) is no longer an account user; run `pulumi refresh` "
                 "(or `pulumi up --refresh`) so it is added again"
             ) from None

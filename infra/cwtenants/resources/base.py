@@ -89,6 +89,22 @@ def chatwoot_marker() -> str:
     return f"{s.url}/app/accounts/{s.account_id}"
 
 
+class Refused(RuntimeError):
+    """An expected, explained failure (the message says what to do): reported without a traceback."""
+
+    expected = True
+
+
+_token_refused: str | None = None
+
+
+def token_refused(message: str) -> None:
+    """Chatwoot answered 401 to this process: later operations fail at once with one short line
+    instead of each sending a request and repeating the same 401."""
+    global _token_refused
+    _token_refused = message
+
+
 def guard_chatwoot(props: dict, what: str) -> None:
     recorded = props.get(CHATWOOT_KEY)
     if not recorded:
@@ -96,7 +112,7 @@ def guard_chatwoot(props: dict, what: str) -> None:
     current = chatwoot_marker()
     allow = (os.environ.get("CWT_ALLOW_OTHER_CHATWOOT") or _config.get("allowOtherChatwoot") or "").lower()
     if recorded != current and allow not in ("1", "true", "yes"):
-        raise RuntimeError(
+        raise Refused(
             f"{what} belongs to Chatwoot {recorded}, but this run points at {current}; refusing to touch it "
             "(check CHATWOOT_URL / CHATWOOT_ACCOUNT_ID or cwtenants:url / cwtenants:accountId; to move the "
             "stack on purpose set cwtenants:allowOtherChatwoot true for one run)")
@@ -106,7 +122,7 @@ def claimed_by(live: dict, inputs: dict, what: str) -> None:
     """Refuse to adopt an object another provider of this stack already owns (by id)."""
     owner = (inputs.get("__claimed") or {}).get(str(live.get("id")))
     if owner:
-        raise RuntimeError(
+        raise Refused(
             f"{what} (id {live.get('id')}) already belongs to provider {owner} of this stack — probably "
             f"renamed in Chatwoot; not adopting it a second time. Keep one provider file for it (run "
             f"`pulumi up --refresh` to give it back the name provider {owner} declares, or rename it there)")
@@ -114,6 +130,8 @@ def claimed_by(live: dict, inputs: dict, what: str) -> None:
 
 def client() -> ChatwootClient:
     global _client
+    if _token_refused:
+        raise Refused(f"not attempted: {_token_refused}")
     with _lock:
         if _client is None:
             _client = ChatwootClient(settings())
@@ -325,9 +343,9 @@ def find_or_create(
         return live, True
 
 
-def vanished(what: str) -> RuntimeError:
+def vanished(what: str) -> Refused:
     """The error for an update of an object that was deleted in Chatwoot behind our back."""
-    return RuntimeError(
+    return Refused(
         f"{what} no longer exists in Chatwoot; run `pulumi refresh` (or `pulumi up --refresh`) "
         "so it is created again"
     )
