@@ -12,12 +12,34 @@
 # libpq password file ($CWT_PG_DIR/pgpass) and never printed: the URL names that file with
 # `passfile=`, which lib/pq (inside the pulumi CLI) and psql read.
 #
-# Settings (environment): CWT_PG_DIR (default /tmp/cwtenants-pg; outside the repository),
-# CWT_PG_PORT (default 55432), CWT_PG_USER / CWT_PG_DB (default cwtenants / cwtenants_state).
+# Private to this checkout: the defaults are derived from the checkout's path, so two checkouts
+# on one machine never share (or `stop`) each other's server.
+#
+# Settings (environment): CWT_PG_DIR (default /tmp/cwtenants-pg-<8 hex of the checkout path>;
+# outside the repository, short because of the Unix socket path limit), CWT_PG_PORT (default:
+# chosen once, when the cluster is created, as the first free port from 40000 + <checkout
+# hash> mod 20000, and kept in $CWT_PG_DIR/port), CWT_PG_USER / CWT_PG_DB (default cwtenants /
+# cwtenants_state). `status` prints the data directory and port.
 set -euo pipefail
 
-PGROOT=${CWT_PG_DIR:-/tmp/cwtenants-pg}
-PORT=${CWT_PG_PORT:-55432}
+CHECKOUT=$(cd "$(dirname "$0")/.." && pwd -P)
+KEY=$(printf '%s' "$CHECKOUT" | sha256sum | cut -c1-8)
+PGROOT=${CWT_PG_DIR:-/tmp/cwtenants-pg-$KEY}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+choose_port() {
+  local p=$((40000 + 16#$KEY % 20000)) i
+  for i in $(seq 0 99); do
+    if port_free $((p + i)); then echo $((p + i)); return 0; fi
+  done
+  log "no free port in $p..$((p + 99)); set CWT_PG_PORT"; exit 1
+}
+
+if [ -n "${CWT_PG_PORT:-}" ]; then PORT=$CWT_PG_PORT
+elif [ -s "$PGROOT/port" ]; then PORT=$(cat "$PGROOT/port")
+else PORT=""  # chosen by init_cluster
+fi
 ROLE=${CWT_PG_USER:-cwtenants}
 DB=${CWT_PG_DB:-cwtenants_state}
 DATA=$PGROOT/data
@@ -86,7 +108,9 @@ init_cluster() {
   [ "$SERVER_USER" != "$(id -un)" ] && chown "$SERVER_USER:" "$DATA" "$RUN"
   chmod 0700 "$DATA"
   if [ ! -f "$DATA/PG_VERSION" ]; then
-    log "initdb $DATA"
+    [ -n "$PORT" ] || PORT=$(choose_port)
+    echo "$PORT" > "$PGROOT/port"
+    log "initdb $DATA (port $PORT)"
     as_server "$bin/initdb" -D "$DATA" -U "$SERVER_USER" --auth-local=peer --auth-host=scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >"$PGROOT/initdb.log" 2>&1 \
       || as_server "$bin/initdb" -D "$DATA" -U "$SERVER_USER" --auth-local=peer --auth-host=scram-sha-256 \
@@ -122,6 +146,7 @@ stop() {
 }
 
 url() {
+  [ -n "$PORT" ] || { log "no server for this checkout yet ($PGROOT): run scripts/postgres.sh up"; exit 1; }
   echo "postgres://$ROLE@127.0.0.1:$PORT/$DB?sslmode=disable&passfile=$PASSFILE"
 }
 
@@ -172,7 +197,7 @@ case "$cmd" in
   start) locked install_pg; locked ensure_user; locked init_cluster; locked start ;;
   stop) locked stop ;;
   restart) locked stop; locked start ;;
-  status) if running; then echo "running on 127.0.0.1:$PORT ($DATA)"; else echo "stopped"; exit 3; fi ;;
+  status) if running; then echo "running on 127.0.0.1:$PORT ($DATA)"; else echo "stopped ($DATA)"; exit 3; fi ;;
   url) url ;;
   env) echo "export PULUMI_BACKEND_URL='$(url)'" ;;
   psql) exec "$(pg_bin)/psql" "$(url)" -v ON_ERROR_STOP=1 "$@" ;;

@@ -5,8 +5,9 @@
 #                                               #   CHATWOOT_ACCOUNT_ID (+ CHATWOOT_PLATFORM_TOKEN)
 #   scripts/record-cassettes.sh --emulator      # start a fresh chatwoot_emulator and record against it
 #   scripts/record-cassettes.sh --emulator --check
-#                                               # record into a temp dir and compare with the
-#                                               #   committed cassettes (conformance: emulator vs recordings)
+#                                               # record into a temp dir and compare it structurally with
+#                                               #   the committed cassettes (conformance: emulator vs the
+#                                               #   real recordings; tests/emulator runs this in CI)
 #   scripts/record-cassettes.sh --emulator --live
 #                                               # run the same tests live, no cassettes read or written
 #   scripts/record-cassettes.sh -- -k team      # extra pytest arguments after --

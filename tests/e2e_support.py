@@ -15,7 +15,7 @@ import yaml
 from chatwoot_emulator.testing import EmulatorProcess
 from pulumi_cli import ROOT, Pulumi
 
-SAMPLES = ROOT / "providers"
+SAMPLES = ROOT / "tests" / "fixtures" / "catalog"  # the test catalog, never the real providers/
 
 
 class Deployment(Pulumi):

@@ -25,9 +25,19 @@ def new_token(length: int = 24) -> str:
     return "".join(secrets.choice(_B58) for _ in range(length))
 
 
+# Feature flags a new account gets: every flag config/features.yml enables by default, in its order, as
+# a real 4.15.1 server lists them for a new Platform account (disabled flags are not listed).
+DEFAULT_FEATURES = (
+    "inbound_emails", "channel_email", "channel_facebook", "help_center", "agent_bots", "macros",
+    "agent_management", "team_management", "inbox_management", "labels", "custom_attributes", "automations",
+    "canned_responses", "integrations", "voice_recorder", "channel_website", "campaigns", "reports", "crm",
+    "auto_resolve_conversations", "chatwoot_v4", "contact_chatwoot_support_team", "channel_instagram",
+    "assignment_v2", "channel_tiktok", "captain_tasks",
+)
+
+
 def default_features() -> dict:
-    # §3.8: only enabled features are listed; help_center is on by default (config/features.yml)
-    return {"help_center": True, "agent_management": True, "inbox_management": True, "team_management": True}
+    return {name: True for name in DEFAULT_FEATURES}
 
 
 def new_account(store: Store, name: str, **extra) -> dict:

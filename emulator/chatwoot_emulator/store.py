@@ -34,8 +34,8 @@ CREATE TABLE IF NOT EXISTS account_users (
     account_id INTEGER NOT NULL,
     user_id INTEGER NOT NULL,
     role TEXT NOT NULL,
-    availability TEXT NOT NULL DEFAULT 'offline',
-    auto_offline INTEGER NOT NULL DEFAULT 0,
+    availability TEXT NOT NULL DEFAULT 'online',
+    auto_offline INTEGER NOT NULL DEFAULT 1,
     inviter_id INTEGER,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
@@ -286,7 +286,8 @@ class Store:
                 self.db.execute(
                     "INSERT INTO account_users(account_id,user_id,role,availability,auto_offline,inviter_id,"
                     "created_at,updated_at,active_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (account_id, user_id, role, availability or "offline", int(bool(auto_offline)), inviter_id,
+                    (account_id, user_id, role, availability or "online", int(True if auto_offline is None else auto_offline),
+                     inviter_id,
                      ts, ts, None),
                 )
             return self.account_user(account_id, user_id)  # type: ignore[return-value]

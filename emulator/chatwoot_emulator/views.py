@@ -95,12 +95,20 @@ def team(doc: dict, is_member: bool) -> dict:
     }
 
 
-def agent(user: dict, au: dict) -> dict:
-    """§3.5 Agent JSON (user + account_user membership)."""
+def availability_status(au: dict, online: bool) -> str:
+    """Presence-derived: with auto_offline the stored availability shows only while the user has a live
+    dashboard session (``online``), else "offline"; without auto_offline the stored availability."""
+    if not au["auto_offline"] or online:
+        return au["availability"]
+    return "offline"
+
+
+def agent(user: dict, au: dict, online: bool = False) -> dict:
+    """§3.5 Agent JSON (user + account_user membership); ``online`` = the user has a live session."""
     out = {
         "id": user["id"],
         "account_id": au["account_id"],
-        "availability_status": au["availability"],
+        "availability_status": availability_status(au, online),
         "auto_offline": au["auto_offline"],
         "confirmed": user["confirmed"],
         "email": user["email"],
@@ -109,14 +117,16 @@ def agent(user: dict, au: dict) -> dict:
         "name": user["name"],
         "role": au["role"],
         "thumbnail": "",
+        "custom_role_id": au.get("custom_role_id"),
     }
     if user.get("custom_attributes"):
         out["custom_attributes"] = user["custom_attributes"]
     return out
 
 
-def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
-    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters."""
+def portal(doc: dict, category_locales: list, article_locales: list, article_counts: bool = True) -> dict:
+    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters (``article_counts`` False: the
+    article counts over an empty list, as index/create/update render them)."""
     cfg = doc.get("config") or {}
     allowed = cfg.get("allowed_locales") or ["en"]
     drafts = cfg.get("draft_locales") or []
@@ -148,10 +158,10 @@ def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
         "slug": doc["slug"],
         "account_id": doc["account_id"],
         "meta": {
-            "all_articles_count": len(article_locales),
-            "archived_articles_count": 0,
-            "published_count": 0,
-            "draft_articles_count": len(article_locales),
+            "all_articles_count": len(article_locales) if article_counts else 0,
+            "archived_articles_count": 0 if article_counts else None,
+            "published_count": 0 if article_counts else None,
+            "draft_articles_count": len(article_locales) if article_counts else None,
             "categories_count": len(category_locales),
             "default_locale": default_locale,
         },
@@ -217,14 +227,24 @@ def user(doc: dict, token: str | None, memberships: list[tuple[dict, dict]]) -> 
     return out
 
 
-def profile(doc: dict, token: str | None, memberships: list[tuple[dict, dict]]) -> dict:
-    """§1.3 GET /api/v1/profile: user object incl. access_token and accounts[]."""
-    out = user(doc, token, memberships)
+def profile(doc: dict, token: str | None, memberships: list[tuple[dict, dict]], online=lambda au: False) -> dict:
+    """§1.3 GET /api/v1/profile: the user object plus ``inviter_id`` and ``type`` and the accounts[] entries;
+    ``online(account_user)`` tells whether the user has a live session in that account."""
+    base = user(doc, token, memberships)
+    base.pop("custom_attributes", None)
+    out = {}
+    for key, value in base.items():
+        if key == "accounts":
+            continue
+        out[key] = value
+        if key == "id":  # the active account user's inviter (null for users nobody invited)
+            out["inviter_id"] = memberships[0][1].get("inviter_id") if memberships else None
+    out["type"] = None  # SuperAdmin users carry "SuperAdmin"; account users null
     out["accounts"] = [
-        {"id": acc["id"], "name": acc["name"], "status": acc["status"], "active_at": au["active_at"],
-         "role": au["role"], "permissions": [au["role"]], "availability": au["availability"],
-         "availability_status": au["availability"], "auto_offline": au["auto_offline"], "custom_role_id": None,
-         "locale": acc["locale"]}
+        {"id": acc["id"], "name": acc["name"], "status": acc["status"], "onboarding_step": None,
+         "active_at": au["active_at"], "role": au["role"], "permissions": [au["role"]],
+         "availability": au["availability"], "availability_status": availability_status(au, online(au)),
+         "auto_offline": au["auto_offline"], "custom_role_id": au.get("custom_role_id"), "custom_role": None}
         for acc, au in memberships
     ]
     return out

@@ -88,20 +88,42 @@ class Progress:
             err(f"{self.prefix}{message} ({time.monotonic() - self.start:.1f}s)")
 
 
-def fail(message: str, hint: str = "") -> typer.Exit:
+class CliError(typer.Exit):
+    """Exit 1 after an error line (and a fix) on stderr; ``--json`` commands also print it on stdout."""
+
+    def __init__(self, message: str, hint: str = "", problems: list[Problem] | None = None):
+        super().__init__(EXIT_ERROR)
+        self.message, self.hint, self.problems = message, hint, problems or []
+
+    def to_json(self) -> dict:
+        error: dict = {"message": self.message}
+        if self.hint:
+            error["fix"] = self.hint
+        if self.problems:
+            error["problems"] = [{"file": p.file, "line": p.line, "col": p.col, "field": p.field,
+                                  "message": p.message} for p in self.problems]
+        return {"error": error}
+
+
+def fail(message: str, hint: str = "", problems: list[Problem] | None = None) -> CliError:
     err(f"error: {message}", "red")
     if hint:
         err(f"  fix: {hint}")
-    return typer.Exit(EXIT_ERROR)
+    return CliError(message, hint, problems)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def client_from_env(providers_dir: Path | None = None):
-    """A ChatwootClient from the stack config, then CHATWOOT_* (typer.Exit(1) with a fix when missing)."""
+    """A ChatwootClient from the stack config, then CHATWOOT_* (raises typer.Exit(1) with a fix when missing)."""
     from .chatwoot import ChatwootClient, ConfigError, Settings
     from .preflight import environment
 
     try:
-        settings = Settings.from_env(environment(providers_dir or Path("providers"))[0])
+        env = environment(providers_dir or Path("providers"))[0]
+        settings = Settings.from_env(env, connect_retries=0)  # a closed port fails at once
     except ConfigError as exc:
         raise fail(str(exc), "export CHATWOOT_URL, CHATWOOT_API_TOKEN and CHATWOOT_ACCOUNT_ID "
                              "(`cwtenants emulator` prints them for the local emulator); "
@@ -136,8 +158,8 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({len(exc.problems)} problems)",
-                   f"run `cwtenants validate {folder}` and correct the files") from None
+        raise fail(f"the catalog in {folder} is invalid ({plural(len(exc.problems), 'problem')})",
+                   f"run `cwtenants validate {folder}` and correct the files", exc.problems) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +202,8 @@ def validate(
         n = len(exc.problems)
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
-    out(f"ok: {len(catalog.providers)} providers valid ({', '.join(catalog.slugs)})")
+    n = len(catalog.providers)
+    out(f"ok: {n} provider{'s' if n != 1 else ''} valid ({', '.join(catalog.slugs)})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +229,8 @@ def schema(
     if stale:
         for name in stale:
             err(f"{directory / name} is out of date with the catalog models")
-        raise fail("schema files differ", "run `cwtenants schema` and commit the result")
+        again = "cwtenants schema" + ("" if directory == Path("schema") else f" --dir {directory}")
+        raise fail("schema files differ", f"run `{again}` and commit the result")
     out(f"ok: {', '.join(str(directory / n) for n in SCHEMA_FILES)} are up to date")
 
 
@@ -223,6 +247,32 @@ def _portal_prefix(folder: Path) -> str:
     except (OSError, yaml.YAMLError):
         return ""
     return str(((data or {}).get("portal") or {}).get("portal_slug_prefix") or "") if isinstance(data, dict) else ""
+
+
+def _schema_path(folder: Path) -> str:
+    """The provider schema for the editor header of a new file in ``folder``: relative to it when a
+    schema/ is above the folder (a checkout), else this installation's, by absolute path."""
+    folder = folder.resolve()
+    for base in (folder, *folder.parents):
+        if (base / "schema" / "provider.schema.json").is_file():
+            return Path(os.path.relpath(base / "schema" / "provider.schema.json", folder)).as_posix()
+    return (Path(__file__).resolve().parents[2] / "schema" / "provider.schema.json").as_posix()
+
+
+def _new_hint(problems: list[Problem]) -> str:
+    """What to change, from what the new file broke."""
+    text = " ".join(p.message for p in problems) + " " + " ".join(p.field for p in problems)
+    hints = []
+    if "provider slug" in text or "portal slug" in text:
+        hints.append("another provider has this slug or portal slug: pass another --slug")
+    if "inbox name" in text or "team name" in text:
+        hints.append("another provider's inbox or team already has the name derived from NAME: choose "
+                     "another NAME (or create the file with another NAME, then set inbox.name/team.name in it)")
+    if "timezone" in text:
+        hints.append("pass an IANA --timezone such as Europe/Berlin")
+    if "locale" in text:
+        hints.append("pass --locale codes such as en, de, pt_BR, each once")
+    return "; ".join(hints) or "see the problems above"
 
 
 def _problems(folder: Path) -> list[Problem]:
@@ -252,9 +302,11 @@ def new(
     """
     try:
         text = scaffold_provider(name, slug=slug, group=group, timezone=timezone, locales=locale,
-                                 portal_slug_prefix=_portal_prefix(providers_dir))
+                                 portal_slug_prefix=_portal_prefix(providers_dir),
+                                 schema_path=_schema_path(providers_dir))
     except ValueError as exc:
-        raise fail(str(exc), "pass --slug with lower-case letters, digits and hyphens") from None
+        raise fail(str(exc), "--slug takes 2-50 lower-case letters and digits in groups joined by single "
+                             "hyphens, e.g. --slug acme-hosting") from None
     import yaml
 
     final_slug = yaml.safe_load(text)["slug"]
@@ -269,10 +321,9 @@ def new(
         for p in added:
             err(str(p))
         target.unlink()
-        raise fail(f"the new file would not be valid, so {target} was not written",
-                   "use --slug/--timezone/--locale values that are valid and not used by another provider")
+        raise fail(f"the new file would not be valid, so {target} was not written", _new_hint(added))
     if before:
-        err(f"warning: other files of {providers_dir} have problems ({len(before)}); "
+        err(f"warning: other files of {providers_dir} have problems ({plural(len(before), 'problem')}); "
             f"`cwtenants validate` lists them. {target} itself is valid.", "yellow")
     out(f"created {target}")
     err("next: edit it (docs/catalog.md lists every field), then `cwtenants validate` and `cwtenants plan`")
@@ -285,21 +336,27 @@ def new(
 def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quiet: bool, what: str) -> None:
     from .chatwoot import ChatwootError
     from .plan import compute_plan, render_text
-
     from .preflight import PreflightError, checked_stack
 
-    catalog = load_or_exit(providers_dir)
-    client = client_from_env(providers_dir)
-    progress = Progress(quiet, f"{what}: ")
     try:
-        with client:
-            stack = checked_stack(client, providers_dir)
-            result = compute_plan(catalog, client, members=members, progress=progress, stack=stack)
-    except PreflightError as exc:
-        raise fail(exc.message, exc.hint) from None
-    except ChatwootError as exc:
-        raise fail(f"reading Chatwoot failed: {exc}", (getattr(exc, "hint", "") or "")
-                   + " (`cwtenants doctor` checks the connection)") from None
+        catalog = load_or_exit(providers_dir)
+        client = client_from_env(providers_dir)
+        progress = Progress(quiet, f"{what}: ")
+        try:
+            with client:
+                stack = checked_stack(client, providers_dir)
+                result = compute_plan(catalog, client, members=members, progress=progress, stack=stack)
+        except PreflightError as exc:
+            raise fail(exc.message, exc.hint) from None
+        except ChatwootError as exc:
+            hint = getattr(exc, "hint", "") or ""
+            said = str(exc).replace(f" (hint: {hint})", "") if hint else str(exc)  # the hint goes on the fix line
+            raise fail(f"reading Chatwoot failed: {said}",
+                       f"{hint}{' ' if hint else ''}(`cwtenants doctor` checks the connection)") from None
+    except CliError as exc:
+        if as_json:  # a JSON reader gets a JSON answer, also on an error
+            out(json.dumps(exc.to_json(), indent=2))
+        raise
     if as_json:
         out(json.dumps(result.to_json(), indent=2, default=str))
     else:
@@ -315,9 +372,10 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
 _PLAN_HELP = (
     "Compare the catalog with live Chatwoot, read-only and without Pulumi state.\n\n"
     "Checks the token's role, lists inboxes, teams, portals and agents once each (5 requests, however many "
-    "providers), matches them by the ids the stack recorded (a renamed object shows as renamed), else by "
-    "inbox name, team name and portal slug, and shows per provider and object what `pulumi up` would "
-    "create or change. Objects in Chatwoot that no provider claims are listed as unmanaged.\n\n"
+    "providers, plus one per portal to create: is its slug another account's?), matches them by the ids "
+    "the stack recorded (a renamed object shows as renamed), else by inbox name, team name and portal slug, "
+    "and shows per provider and object what `pulumi up` would create or change. Objects in Chatwoot that "
+    "no provider claims are listed as unmanaged.\n\n"
     "Exit code: 0 in sync, 2 drift, 1 error."
 )
 
@@ -477,6 +535,10 @@ def _version(text: str) -> tuple[int, ...] | None:
         return None
 
 
+class _StopChecks(Exception):
+    """doctor: a check failed that the next ones depend on."""
+
+
 @app.command()
 def doctor() -> None:
     """Check the connection to Chatwoot: URL, version, token, the token's role, the account.
@@ -502,87 +564,94 @@ def doctor() -> None:
 
     from .preflight import environment
 
-    env, from_stack = environment(Path(os.environ.get("CWT_PROVIDERS_DIR") or "providers"))
     try:
-        settings = Settings.from_env(env)
-    except ConfigError as exc:
-        bad(str(exc), "export CHATWOOT_URL (e.g. https://chat.example.com), CHATWOOT_API_TOKEN (Profile "
-                      "settings -> Access Token of an administrator) and CHATWOOT_ACCOUNT_ID (the number in "
-                      "/app/accounts/<id>/ URLs); for a local try-out run `cwtenants emulator`")
-        raise typer.Exit(EXIT_ERROR)
-    ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
-       "CHATWOOT_API_TOKEN is set (not shown)"
-       + (f"; from the stack config: {', '.join(from_stack)}" if from_stack else ""))
-
-    with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1})) as c:
+        env, from_stack = environment(Path(os.environ.get("CWT_PROVIDERS_DIR") or "providers"))
         try:
-            info = c.api_version() or {}
-        except TransportError as exc:
-            bad(f"cannot reach {settings.url}: {exc.message}",
-                "check CHATWOOT_URL (scheme, host, port) and that the server is running "
-                "(for the emulator: `cwtenants emulator`)")
-            raise typer.Exit(EXIT_ERROR) from None
-        except ChatwootError as exc:
-            bad(f"{settings.url}/api answered {exc.status}: {exc.message}",
-                "CHATWOOT_URL must be the base URL of Chatwoot (without /app or /api)")
-            raise typer.Exit(EXIT_ERROR) from None
-        raw = str(info.get("version") or "")
-        version = _version(raw)
-        is_emulator = info.get("emulator") is True
-        what = "the cwtenants Chatwoot emulator" if is_emulator else "Chatwoot"
-        if version is None:
-            warn(f"{settings.url} is reachable but GET /api gives no version ({raw!r}); is it Chatwoot?")
-        elif TESTED_MIN <= version <= TESTED_MAX:
-            ok(f"{settings.url} is {what} {raw} (tested range 4.5.0-4.15.1)")
-        else:
-            warn(f"{settings.url} is {what} {raw}, outside the tested range 4.5.0-4.15.1; it may work, "
-                 "but nothing guarantees it")
+            settings = Settings.from_env(env)
+        except ConfigError as exc:
+            bad(str(exc), "export CHATWOOT_URL (e.g. https://chat.example.com), CHATWOOT_API_TOKEN (Profile "
+                          "settings -> Access Token of an administrator) and CHATWOOT_ACCOUNT_ID (the number in "
+                          "/app/accounts/<id>/ URLs); for a local try-out run `cwtenants emulator`")
+            raise _StopChecks
+        ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
+           "CHATWOOT_API_TOKEN is set (not shown)"
+           + (f"; from the stack config: {', '.join(from_stack)}" if from_stack else ""))
 
-        try:
-            profile = c.request("GET", "/api/v1/profile", token=settings.api_token) or {}
-        except Unauthorized:
-            bad("CHATWOOT_API_TOKEN is not accepted (401 on GET /api/v1/profile)",
-                "copy the access token again from Chatwoot: Profile settings -> Access Token "
-                "(for the emulator: admin_token in <state-dir>/tokens.json)")
-            raise typer.Exit(EXIT_ERROR) from None
-        except ChatwootError as exc:
-            bad(f"GET /api/v1/profile failed: {exc}", "check the token and the server logs")
-            raise typer.Exit(EXIT_ERROR) from None
-        ok(f"token is valid: user {profile.get('email') or profile.get('name') or profile.get('id')}")
+        with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1, "connect_retries": 0})) as c:
+            try:
+                info = c.api_version() or {}
+            except TransportError as exc:
+                bad(f"cannot reach {settings.url}: {exc.message}",
+                    "check CHATWOOT_URL (scheme, host, port) and that the server is running "
+                    "(for the emulator: `cwtenants emulator`)")
+                raise _StopChecks from None
+            except ChatwootError as exc:
+                bad(f"{settings.url}/api answered {exc.status}: {exc.message}",
+                    "CHATWOOT_URL must be the base URL of Chatwoot (without /app or /api)")
+                raise _StopChecks from None
+            raw = str(info.get("version") or "")
+            version = _version(raw)
+            from .local_emulator import emulator_instance
 
-        accounts = profile.get("accounts") or []
-        mine = next((a for a in accounts if a.get("id") == settings.account_id), None)
-        if mine is None:
-            listed = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in accounts) or "none"
-            bad(f"account {settings.account_id} does not exist or the token's user is not a member of it "
-                f"(the user's accounts: {listed})",
-                "set CHATWOOT_ACCOUNT_ID to one of those, or add the user to the account")
-        else:
-            ok(f"account {settings.account_id} ({mine.get('name')}) exists and the user is a member")
-            if mine.get("role") != "administrator":
-                bad(f"the token's user is '{mine.get('role')}' in account {settings.account_id}, "
-                    "but managing inboxes, teams and portals needs 'administrator'",
-                    "use an administrator's access token, or make this user an administrator "
-                    "(Settings -> Agents -> Edit -> Role)")
+            is_emulator = emulator_instance(settings.url) is not None
+            what = "the cwtenants Chatwoot emulator" if is_emulator else "Chatwoot"
+            if version is None:
+                warn(f"{settings.url} is reachable but GET /api gives no version ({raw!r}); is it Chatwoot?")
+            elif TESTED_MIN <= version <= TESTED_MAX:
+                ok(f"{settings.url} is {what} {raw} (tested range 4.5.0-4.15.1)")
             else:
-                ok("the token's user is an administrator of the account")
+                warn(f"{settings.url} is {what} {raw}, outside the tested range 4.5.0-4.15.1; it may work, "
+                     "but nothing guarantees it")
+
             try:
-                c.get("/teams")
-                ok("account API answers (GET /teams)")
+                profile = c.request("GET", "/api/v1/profile", token=settings.api_token) or {}
+            except Unauthorized:
+                bad("CHATWOOT_API_TOKEN is not accepted (401 on GET /api/v1/profile)",
+                    "copy the access token again from Chatwoot: Profile settings -> Access Token "
+                    "(for the emulator: admin_token in <state-dir>/tokens.json)")
+                raise _StopChecks from None
             except ChatwootError as exc:
-                bad(f"GET {settings.account_prefix}/teams failed: {exc}",
-                    "check the account id and the user's access to it")
-        if settings.platform_token:
-            try:
-                c.platform_get(f"/accounts/{settings.account_id}")
-                ok(f"the platform token is valid and may manage account {settings.account_id}")
-            except ChatwootError as exc:
-                bad(f"CHATWOOT_PLATFORM_TOKEN is not usable for account {settings.account_id} "
-                    f"({exc.status}: {exc.message})",
-                    "copy the Platform App token again (Super Admin -> Platform Apps), and make sure the account "
-                    "was created by that app or granted to it; or unset CHATWOOT_PLATFORM_TOKEN")
+                bad(f"GET /api/v1/profile failed: {exc}", "check the token and the server logs")
+                raise _StopChecks from None
+            ok(f"token is valid: user {profile.get('email') or profile.get('name') or profile.get('id')}")
+
+            accounts = profile.get("accounts") or []
+            mine = next((a for a in accounts if a.get("id") == settings.account_id), None)
+            if mine is None:
+                listed = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in accounts) or "none"
+                bad(f"account {settings.account_id} does not exist or the token's user is not a member of it "
+                    f"(the user's accounts: {listed})",
+                    "set CHATWOOT_ACCOUNT_ID to one of those, or add the user to the account")
+            else:
+                ok(f"account {settings.account_id} ({mine.get('name')}) exists and the user is a member")
+                if mine.get("role") != "administrator":
+                    bad(f"the token's user is '{mine.get('role')}' in account {settings.account_id}, "
+                        "but managing inboxes, teams and portals needs 'administrator'",
+                        "use an administrator's access token, or make this user an administrator "
+                        "(Settings -> Agents -> Edit -> Role)")
+                else:
+                    ok("the token's user is an administrator of the account")
+                try:
+                    c.get("/teams")
+                    ok("account API answers (GET /teams)")
+                except ChatwootError as exc:
+                    bad(f"GET {settings.account_prefix}/teams failed: {exc}",
+                        "check the account id and the user's access to it")
+            if settings.platform_token:
+                try:
+                    c.platform_get(f"/accounts/{settings.account_id}")
+                    ok(f"the platform token is valid and may manage account {settings.account_id}")
+                except ChatwootError as exc:
+                    bad(f"CHATWOOT_PLATFORM_TOKEN is not usable for account {settings.account_id} "
+                        f"({exc.status}: {exc.message})",
+                        "copy the Platform App token again (Super Admin -> Platform Apps) and make sure the "
+                        "account was created by that app or granted to it; or unset CHATWOOT_PLATFORM_TOKEN")
+    except _StopChecks:  # the later checks need this one: skip them, the summary still comes
+        skipped = " (the checks after it were skipped)"
+    else:
+        skipped = ""
     if failures:
-        out(style(f"{failures} check{'s' if failures != 1 else ''} failed", "red"))
+        out(style(f"{plural(failures, 'check')} failed{skipped}", "red"))
         raise typer.Exit(EXIT_ERROR)
     out(style("all checks passed", "green"))
 

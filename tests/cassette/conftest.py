@@ -148,7 +148,7 @@ def cw_env(request, monkeypatch):
 
 
 @pytest.fixture
-def cw(request, cw_env, vcr, caplog, capsys):
+def cw(request, cw_env, vcr, scrubber, caplog, capsys):
     """The shared client after the provenance probe (``GET /api``, first interaction of every
     cassette). After the test: the cassette must be fully played (replay) and nothing the test
     logged or printed may look like a secret."""
@@ -160,7 +160,7 @@ def cw(request, cw_env, vcr, caplog, capsys):
     assert isinstance(version, dict) and version.get("version"), f"GET /api gave {version!r}"
     if cwc.recording() and vcr is not None:
         _recorded[_cassette_key(request)] = {
-            "server": cwc.server_kind(version),
+            "server": cwc.server_kind(scrubber),
             "version": version["version"],
             "account_id": client.settings.account_id,
             "url": cwc.FAKE_URL,

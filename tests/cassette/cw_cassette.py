@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -41,6 +42,8 @@ KEPT_REQUEST_HEADERS = frozenset({"accept", "content-type", "user-agent"})
 TOKEN_HEADERS = frozenset({"api_access_token", "api-access-token", "authorization"})
 #: response headers kept in a cassette (Date, Server, Content-Length, cookies ... are volatile or noisy)
 KEPT_RESPONSE_HEADERS = frozenset({"content-type"})
+#: the project's emulator marks every answer with this header (real Chatwoot has none); never kept
+EMULATOR_HEADER = "x-chatwoot-emulator"
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 SAFE_EMAIL_DOMAIN = "example.invalid"
@@ -78,6 +81,10 @@ def rec_name(test_name: str, suffix: str = "") -> str:
 # before recording AND when a cassette is loaded — so every step must be idempotent)
 
 
+#: keys of the Scrubbers whose recorded answers carried the emulator's identity header
+_SAW_EMULATOR: set[str] = set()
+
+
 class Scrubber:
     """Per-cassette scrubber. ``real_url`` is the server being recorded (None in replay)."""
 
@@ -85,6 +92,8 @@ class Scrubber:
         self.real_url = real_url.rstrip("/") if real_url else None
         self.secrets = [s for s in extra_secrets if s]
         self.emails: dict[str, str] = {}
+        # vcr deep-copies its hooks (and so this object): what the copies see is noted under this key
+        self.key = uuid.uuid4().hex
 
     # -- text level ------------------------------------------------------------------------
     def _email(self, match: re.Match) -> str:
@@ -154,7 +163,10 @@ class Scrubber:
     def response(self, response: dict) -> dict | None:
         if response["status"]["code"] == 429:
             return None  # rack-attack noise: the client retried; never replay it (cf. Auth0)
-        headers = {k: v for k, v in response.get("headers", {}).items() if k.lower() in KEPT_RESPONSE_HEADERS}
+        raw_headers = response.get("headers", {})
+        if any(k.lower() == EMULATOR_HEADER for k in raw_headers):
+            _SAW_EMULATOR.add(self.key)
+        headers = {k: v for k, v in raw_headers.items() if k.lower() in KEPT_RESPONSE_HEADERS}
         response["headers"] = headers
         body = response.get("body", {}).get("string")
         if body:
@@ -207,8 +219,18 @@ def vcr_config_for(scrubber: Scrubber) -> dict:
 # Provenance
 
 
-def server_kind(version_body: dict) -> str:
-    return "emulator" if version_body.get("emulator") is True else "chatwoot"
+def server_kind(scrubber: Scrubber) -> str:
+    """'emulator' if the recorded server sent the emulator's identity header, else 'chatwoot'."""
+    return "emulator" if scrubber.key in _SAW_EMULATOR else "chatwoot"
+
+
+PROVENANCE_ABOUT = (
+    "Which server produced each cassette. Written by tests/cassette/conftest.py when recording (CWT_RECORD=1); "
+    "checked by tests/cassette/test_cw_provenance.py. 'emulator' = chatwoot_emulator (tests only), "
+    "'chatwoot' = a real Chatwoot. 'descriptions' says what the server was (kept when re-recording; "
+    "update it by hand when recording against a different server)."
+)
+EMULATOR_DESCRIPTION = "chatwoot_emulator from this repository, fresh state, started by scripts/record-cassettes.sh --emulator."
 
 
 def load_provenance(root: Path | None = None) -> dict:
@@ -224,10 +246,12 @@ def write_provenance(entries: dict[str, dict], root: Path | None = None) -> None
     cassettes = dict(data.get("cassettes", {}))
     cassettes.update(entries)
     kinds = sorted({e["server"] for e in cassettes.values()})
+    descriptions = dict(data.get("descriptions", {}))
+    descriptions.setdefault("emulator", EMULATOR_DESCRIPTION)
     data = {
-        "about": "Which server produced each cassette. Written by tests/cassette/conftest.py when "
-                 "recording (CWT_RECORD=1); checked by tests/cassette/test_cw_provenance.py. "
-                 "'emulator' = chatwoot_emulator (tests only), 'chatwoot' = a real Chatwoot.",
+        "about": PROVENANCE_ABOUT,
+        # a real server is described by hand after recording (docs/recording.md); kept across re-recordings
+        "descriptions": {k: descriptions.get(k, "TODO: describe this server") for k in kinds},
         "servers": kinds,
         "cassettes": dict(sorted(cassettes.items())),
     }

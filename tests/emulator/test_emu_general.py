@@ -6,14 +6,13 @@ from cw_emu_helpers import A1, new_inbox
 
 
 def test_api_probe(anon):
-    """§8: GET /api (no auth) returns version 4.15.1 + service status; "emulator": true is our marker."""
+    """§8: GET /api (no auth) returns version 4.15.1 + service status, exactly the keys of a real server."""
     r = anon.get("/api")
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"version", "timestamp", "queue_services", "data_services", "emulator"}
+    assert set(body) == {"version", "timestamp", "queue_services", "data_services"}
     assert body["version"] == "4.15.1"
     assert body["queue_services"] == "ok" and body["data_services"] == "ok"
-    assert body["emulator"] is True
 
 
 def test_health(anon):

@@ -128,11 +128,11 @@ def test_web_widget_inbox(admin):
 
 
 def test_update_attributes_and_channel(admin):
-    """§3.1: PATCH with flat attributes and editable channel attrs; channel type cannot change."""
+    """§3.1: PATCH with flat attributes and editable channel attrs (without channel.type)."""
     inbox = new_inbox(admin, "Upd")
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={
         "name": "Updated", "timezone": "Europe/Berlin", "greeting_enabled": True, "greeting_message": "hi",
-        "channel": {"type": "web_widget", "webhook_url": "https://new.example/h", "hmac_mandatory": True},
+        "channel": {"webhook_url": "https://new.example/h", "hmac_mandatory": True},
     })
     assert r.status_code == 200
     body = r.json()

@@ -16,7 +16,7 @@ import time
 import httpx
 import pytest
 
-from chatwoot_emulator.app import build_inbox_doc
+from chatwoot_emulator.routes.inboxes import build_inbox_doc
 from chatwoot_emulator.store import Store
 from chatwoot_emulator.testing import EmulatorProcess
 from cw_emu_helpers import A1, new_agent, new_inbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cw_emu_helpers import A1, new_agent, new_inbox
 
 AGENT_KEYS = {"id", "account_id", "availability_status", "auto_offline", "confirmed", "email", "provider",
-              "available_name", "name", "role", "thumbnail"}
+              "available_name", "name", "role", "thumbnail", "custom_role_id"}
 
 
 # ---------------------------------------------------------------- teams §3.3
@@ -171,13 +171,13 @@ def test_inbox_members_missing_user_ids_500(admin):
 
 # ---------------------------------------------------------------- agents §3.5
 def test_agent_create_shape_and_defaults(admin):
-    """§3.5: agent JSON keys; defaults role agent, availability offline, auto_offline false; unconfirmed."""
+    """§3.5: agent JSON keys; defaults role agent, auto_offline true (so it reads offline); unconfirmed."""
     r = admin.post(f"{A1}/agents", json={"agent": {"email": "New.Agent@Example.COM", "name": "New Agent"}})
     assert r.status_code == 200
     body = r.json()
     assert set(body) == AGENT_KEYS
     assert body["email"] == "new.agent@example.com"  # §6 lower-cased
-    assert (body["role"], body["availability_status"], body["auto_offline"]) == ("agent", "offline", False)
+    assert (body["role"], body["availability_status"], body["auto_offline"]) == ("agent", "offline", True)
     assert body["confirmed"] is False and body["account_id"] == 1
 
 
@@ -213,7 +213,7 @@ def test_agent_list_update_delete(admin):
     """§3.5: list ordered by lower(name) incl. admins; update name/role; delete removes membership."""
     a = new_agent(admin, "upd@example.com", name="zeta")
     r = admin.patch(f"{A1}/agents/{a['id']}", json={"name": "Alpha", "role": "administrator",
-                                                   "availability": "busy"})
+                                                   "availability": "busy", "auto_offline": False})
     assert r.status_code == 200
     assert (r.json()["name"], r.json()["role"], r.json()["availability_status"]) == ("Alpha", "administrator", "busy")
     listed = admin.get(f"{A1}/agents").json()

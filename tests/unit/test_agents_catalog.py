@@ -63,5 +63,5 @@ def test_availability_left_out_in_one_provider_is_fine(tmp_path):
 
 
 def test_sample_providers_still_load():
-    cat = load_catalog(REPO / "providers")
+    cat = load_catalog(REPO / "tests" / "fixtures" / "catalog")
     assert sum(len(p.agents) for p in cat.providers) == 5

@@ -17,7 +17,7 @@ from cwtenants.catalog import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-PROVIDERS = REPO / "providers"
+PROVIDERS = REPO / "tests" / "fixtures" / "catalog"  # the test catalog, never the real providers/
 HEADER = "# yaml-language-server: $schema=../schema/provider.schema.json\n"
 
 
@@ -65,13 +65,6 @@ def test_samples_load_sorted_with_defaults_applied():
     assert harbor.portal.locales == ["en", "de"]
     assert harbor.portal.custom_domain == "help.harbor-vps.example"
     assert [a.role for a in harbor.agents] == ["administrator", "agent", "agent"]
-
-
-def test_every_provider_yaml_has_schema_header():
-    for path in PROVIDERS.glob("*.yaml"):
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        expected = "defaults" if path.name.startswith("_") else "provider"
-        assert first == f"# yaml-language-server: $schema=../schema/{expected}.schema.json", path
 
 
 def test_builtin_defaults_without_defaults_file(tmp_path):
@@ -322,6 +315,7 @@ def test_invalid_defaults_file_reported(tmp_path):
     assert [(p.file, p.line, p.field) for p in probs] == [
         (str(d), 2, "inbox.timezone"),
         (str(d), 4, "portal.portal_slug_prefix"),
+        (str(d), 5, "portal.locales[1]"),  # in the same pass as the schema problems
     ]
     # unknown keys in the defaults file (e.g. provider-only keys) are rejected
     write(tmp_path, "_defaults.yaml", "inbox:\n  name: X\n")

@@ -216,3 +216,63 @@ def test_scaffold_minimal_and_errors(tmp_path):
     with pytest.raises(ValueError):
         scaffold_provider("!!!")
     assert slugify("x" * 60) == "x" * 50
+
+
+# ---------------------------------------------------------------------------
+# One pass: schema problems and in-file / cross-file problems together (docs/catalog.md)
+# ---------------------------------------------------------------------------
+
+def test_duplicate_email_reported_with_the_schema_errors_of_the_same_file(tmp_path):
+    write(tmp_path, "acme.yaml", """
+        slug: acme
+        name: Acme
+        inbox: {timezone: Mars/Base}
+        agents:
+          - {email: jo@acme.example, name: Jo, role: agent}
+          - {email: bad-address, name: X, role: agent}
+          - {email: jo@acme.example, name: Jo, role: chief}
+          - {email: jo@acme.example, name: Jo, role: agent}
+    """)
+    probs = problems_of(tmp_path)
+    found = [(p.line, p.field) for p in probs]
+    assert (3, "inbox.timezone") in found
+    assert (6, "agents[1].email") in found
+    assert (7, "agents[2].role") in found
+    dup = next(p for p in probs if "duplicate agent email" in p.message)
+    assert (dup.line, dup.field) == (8, "agents[3].email"), dup  # original line and index, not shifted
+
+
+def test_cross_file_clash_reported_with_schema_errors(tmp_path):
+    write(tmp_path, "acme.yaml", """
+        slug: acme
+        name: Acme
+        inbox: {name: Shared Desk, timezone: Mars/Base}
+        portal: {color: blue}
+    """)
+    write(tmp_path, "beta.yaml", """
+        slug: beta
+        name: Beta
+        inbox: {name: shared desk}
+        bogus: 1
+    """)
+    probs = problems_of(tmp_path)
+    fields = {(p.file.rsplit("/", 1)[1], p.field) for p in probs}
+    assert ("acme.yaml", "inbox.timezone") in fields and ("acme.yaml", "portal.color") in fields
+    assert ("beta.yaml", "bogus") in fields
+    clash = [p for p in probs if "inbox name 'shared desk' is also used by" in p.message]
+    assert len(clash) == 1 and clash[0].file.endswith("beta.yaml") and clash[0].line == 3, probs
+
+
+def test_file_without_a_valid_slug_is_left_out_of_cross_file_checks(tmp_path):
+    write(tmp_path, "acme.yaml", "slug: Not A Slug\nname: Acme\ninbox: {name: Desk}\n")
+    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\ninbox: {name: Desk}\n")
+    probs = problems_of(tmp_path)
+    assert [(p.file.rsplit("/", 1)[1], p.field) for p in probs] == [("acme.yaml", "slug")]
+
+
+def test_duplicate_yaml_key_reported_with_the_other_problems(tmp_path):
+    write(tmp_path, "acme.yaml", "slug: acme\nname: Acme\nname: Again\ninbox: {timezone: Mars/Base}\n")
+    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\ninbox: {name: Acme Support}\n")
+    found = {(p.file.rsplit("/", 1)[1], p.line, p.field) for p in problems_of(tmp_path)}
+    assert ("acme.yaml", 3, "name") in found and ("acme.yaml", 4, "inbox.timezone") in found
+    assert ("beta.yaml", 3, "inbox.name") in found  # clash with acme's derived inbox name

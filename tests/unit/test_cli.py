@@ -20,7 +20,7 @@ from cwtenants.cli import app
 from cwtenants.catalog.schema import write_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "providers"
+SAMPLES = ROOT / "tests" / "fixtures" / "catalog"  # the test catalog, never the real providers/
 
 
 def run(*args: str, env: dict | None = None):
@@ -84,6 +84,7 @@ def test_schema_write_and_check_stale(tmp_path):
     (tmp_path / "provider.schema.json").write_text("{}\n")
     r = run("schema", "--check", "--dir", str(tmp_path))
     assert r.exit_code == 1 and "provider.schema.json is out of date" in r.output
+    assert f"run `cwtenants schema --dir {tmp_path}` and commit" in r.stderr  # the command that fixes it
     assert (tmp_path / "provider.schema.json").read_text() == "{}\n"  # --check writes nothing
 
 
@@ -95,7 +96,7 @@ def test_new_creates_a_valid_file(catalog):
     assert r.exit_code == 0, r.output
     path = catalog / "arzte-co-hosting.yaml"
     text = path.read_text()
-    assert text.startswith("# yaml-language-server: $schema=../schema/provider.schema.json")
+    assert text.startswith(f"# yaml-language-server: $schema={ROOT}/schema/provider.schema.json\n")  # no schema/ here
     data = yaml.safe_load(text)
     assert data["slug"] == "arzte-co-hosting" and data["portal"]["slug"].startswith("arzte-co-hosting-")
     assert run("validate", str(catalog)).exit_code == 0
@@ -106,13 +107,32 @@ def test_new_creates_a_valid_file(catalog):
     assert path.read_text().endswith("# mine\n")
 
 
+def test_new_schema_header_is_relative_to_the_folder(tmp_path):
+    """`new -d DIR`: the editor header points at the schema from DIR, wherever DIR is."""
+    (tmp_path / "schema").mkdir()
+    shutil.copy(ROOT / "schema" / "provider.schema.json", tmp_path / "schema")
+    for folder in (tmp_path / "providers", tmp_path / "catalogs" / "eu"):
+        assert run("new", "Acme Hosting", "-d", str(folder)).exit_code == 0
+        header = (folder / "acme-hosting.yaml").read_text().splitlines()[0]
+        ref = header.split("$schema=", 1)[1]
+        assert not ref.startswith("/") and (folder / ref).resolve() == (tmp_path / "schema/provider.schema.json")
+    assert header == "# yaml-language-server: $schema=../../schema/provider.schema.json"
+
+
 def test_new_rejects_an_invalid_result(catalog):
     r = run("new", "Acme", "--timezone", "Nowhere/Land", "-d", str(catalog))
     assert r.exit_code == 1 and "unknown timezone" in r.output
+    assert "fix: pass an IANA --timezone" in r.stderr
     assert not (catalog / "acme.yaml").exists()
     r = run("new", "Harbor VPS", "--slug", "harbor-two", "-d", str(catalog))  # inbox/team name clash
     assert r.exit_code == 1 and not (catalog / "harbor-two.yaml").exists()
-    assert run("new", "!!", "-d", str(catalog)).exit_code == 1
+    assert "inbox name 'harbor vps support' is also used by" in r.stderr
+    assert "choose another NAME" in r.stderr and "--timezone" not in r.stderr
+    r = run("new", "!!", "-d", str(catalog))
+    assert r.exit_code == 1 and "cannot derive a valid slug from the name '!!'" in r.stderr
+    r = run("new", "Acme", "--slug", "Bad_Slug", "-d", str(catalog))
+    assert r.exit_code == 1 and "slug 'Bad_Slug' is not valid" in r.stderr and "slug=" not in r.stderr
+    assert "--slug acme-hosting" in r.stderr
 
 
 # ------------------------------------------------------------------------------------------ emulator-backed
@@ -206,6 +226,40 @@ def test_plan_exit_1_on_errors(live, catalog):
     assert run("drift", "-d", str(catalog), env=live).exit_code == 1
 
 
+def test_plan_json_error_is_a_json_object_on_stdout(live, catalog):
+    """--json: a JSON answer also on an error (exit 1), the error line and fix still on stderr."""
+    r = run("plan", "--json", "-d", str(catalog))  # no settings
+    assert r.exit_code == 1
+    error = json.loads(r.stdout)["error"]
+    assert "CHATWOOT_URL is not set" in error["message"] and "export CHATWOOT_URL" in error["fix"]
+    assert "error: environment variable CHATWOOT_URL" in r.stderr
+    r = run("drift", "--json", "-q", "-d", str(catalog), env={**live, "CHATWOOT_API_TOKEN": "tok-SECRET-json-9f1"})
+    assert r.exit_code == 1 and "reading Chatwoot failed" in json.loads(r.stdout)["error"]["message"]
+    assert "tok-SECRET-json-9f1" not in r.output
+    (catalog / "harbor-vps.yaml").write_text("slug: harbor-vps\nname: Harbor VPS\ninbox: {timezone: Mars/Base}\n")
+    r = run("plan", "--json", "-d", str(catalog), env=live)
+    assert r.exit_code == 1
+    error = json.loads(r.stdout)["error"]
+    assert error["message"] == f"the catalog in {catalog} is invalid (1 problem)"
+    assert error["problems"] == [{"file": f"{catalog}/harbor-vps.yaml", "line": 3, "col": 9, "field": "inbox.timezone",
+                                  "message": "unknown timezone 'Mars/Base' (use an IANA id such as 'Europe/Berlin' "
+                                             "or 'UTC')"}]
+
+
+def test_plan_against_a_closed_port_is_one_attempt_and_a_clear_line(live, catalog, monkeypatch):
+    from cwtenants import cli
+
+    monkeypatch.setenv("CHATWOOT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("CHATWOOT_API_TOKEN", "t")
+    monkeypatch.setenv("CHATWOOT_ACCOUNT_ID", "1")
+    assert cli.client_from_env().settings.connect_retries == 0  # no backoff on a refused connection
+    r = run("plan", "-d", str(catalog), env={**live, "CHATWOOT_URL": f"http://127.0.0.1:{free_port()}"})
+    assert r.exit_code == 1
+    line = next(x for x in r.stderr.splitlines() if x.startswith("error:"))
+    assert "reading Chatwoot failed" in line and "could not connect" in line and "(hint:" not in line
+    assert "fix: check CHATWOOT_URL" in r.stderr
+
+
 def test_plan_uses_a_constant_number_of_requests(live, emu, catalog):
     counts = {}
     for n in (3, 30):
@@ -283,8 +337,12 @@ def test_doctor_says_what_is_wrong(live, emu):
     assert r.exit_code == 1 and "account 99 does not exist or the token's user is not a member" in r.stdout
     r = run("doctor", env={**live, "CHATWOOT_URL": f"http://127.0.0.1:{free_port()}"})
     assert r.exit_code == 1 and "cannot reach" in r.stdout
+    assert r.stdout.rstrip().endswith("1 check failed (the checks after it were skipped)"), r.stdout
     r = run("doctor")
     assert r.exit_code == 1 and "CHATWOOT_URL is not set" in r.stdout
+    assert r.stdout.rstrip().endswith("1 check failed (the checks after it were skipped)"), r.stdout
+    r = run("doctor", env={**live, "CHATWOOT_API_TOKEN": "nope"})
+    assert r.stdout.rstrip().splitlines()[-1] == "1 check failed (the checks after it were skipped)"
 
 
 def test_doctor_warns_outside_the_tested_versions(monkeypatch):
@@ -310,7 +368,7 @@ def test_emulator_command_starts_and_prints_the_environment(tmp_path):
                 break
         text = "".join(lines)
         assert f"emulator ready at http://127.0.0.1:{port}" in text, text
-        assert httpx.get(f"http://127.0.0.1:{port}/api").json()["emulator"] is True
+        assert httpx.get(f"http://127.0.0.1:{port}/api").headers["x-chatwoot-emulator"]
         token = json.loads((tmp_path / "state" / "tokens.json").read_text())["admin_token"]
         assert token not in text and "tokens.json" in text
     finally:

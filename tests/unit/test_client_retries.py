@@ -135,6 +135,19 @@ def test_connect_error_exhausted_raises_transport_error():
     assert not isinstance(ei.value, errors.OutcomeUnknown)
 
 
+@pytest.mark.parametrize("exc", [httpx.ConnectError, httpx.ConnectTimeout])
+def test_connect_retries_zero_fails_at_once_other_errors_still_retried(exc):
+    """What the read-only CLI uses: a closed port is one attempt and no sleep, not ~5 s of backoff."""
+    script = Script(boom(exc))
+    c, sleeps = make_client(script, connect_retries=0)
+    with pytest.raises(errors.TransportError):
+        c.get("/teams")
+    assert len(script.requests) == 1 and sleeps == []
+    script = Script(resp(503), resp(200, []))
+    c, sleeps = make_client(script, connect_retries=0)
+    assert c.get("/teams") == [] and len(script.requests) == 2
+
+
 def test_patch_with_lost_responses_exhausted_is_outcome_unknown():
     script = Script(boom(httpx.ReadTimeout))
     c, _ = make_client(script)

@@ -18,7 +18,7 @@ SAMPLE = ROOT.parent / "shared" / "samples" / "real-inbox-list-woofed-crm.json"
 
 @pytest.fixture(scope="module")
 def specs():
-    return {p.slug: p for p in load_catalog(ROOT / "providers").providers}
+    return {p.slug: p for p in load_catalog(ROOT / "tests" / "fixtures" / "catalog").providers}
 
 
 def test_team_name_case_is_not_a_change():

@@ -90,12 +90,25 @@ class _Parsed:
     model: Any
     spec: ProviderSpec | None = None
     problems: list[Problem] = field(default_factory=list)
+    # a file validated with its invalid list items left out: list path -> original index of each item kept
+    kept: dict = field(default_factory=dict)
+
+    def original(self, path: tuple) -> tuple:
+        path = tuple(path)
+        for i, part in enumerate(path):
+            if isinstance(part, int) and path[:i] in self.kept:
+                path = path[:i] + (self.kept[path[:i]][part],) + path[i + 1:]
+        return path
+
+    def has(self, path: tuple) -> bool:
+        """Whether ``path`` is written in the file (not a default)."""
+        return self.original(path) in self.doc.positions
 
     def where(self, path: tuple) -> tuple[int, int]:
-        return self.doc.position(path)
+        return self.doc.position(self.original(path))
 
     def at(self, path: tuple, message: str) -> Problem:
-        return Problem(self.file, *self.where(path), format_path(path), message)
+        return Problem(self.file, *self.where(path), format_path(self.original(path)), message)
 
 
 # ---------------------------------------------------------------------------
@@ -114,7 +127,7 @@ def _read_and_validate(path: Path, model: type[BaseModel], display: str) -> tupl
                 i.message)
         for i in doc.issues
     ]
-    if problems:
+    if problems and doc.data is None:  # a syntax error: nothing to check further
         return None, problems
     if doc.data is None:
         return None, [Problem(display, 1, 1, "<root>", "file is empty (expected a mapping with at least slug and name)")]
@@ -125,8 +138,62 @@ def _read_and_validate(path: Path, model: type[BaseModel], display: str) -> tupl
     try:
         validated = model.model_validate(doc.data)
     except ValidationError as exc:
-        return None, [_problem_from_error(display, doc, err, model) for err in exc.errors()]
-    return _Parsed(display, doc, validated), []
+        problems += [_problem_from_error(display, doc, err, model) for err in exc.errors()]
+        # one pass: the rest of the file is still checked, in itself and against the other files
+        salvaged = _without_invalid(doc, model, exc.errors())
+        return (_Parsed(display, doc, salvaged[0], kept=salvaged[1]) if salvaged else None), problems
+    # structural issues (a duplicate key: the first one was kept) are reported, the rest still checked
+    return _Parsed(display, doc, validated), problems
+
+
+def _without_invalid(doc: YamlDoc, model: type[BaseModel], errors: list) -> tuple[Any, dict] | None:
+    """The model of the document with its invalid values left out (a whole list item, e.g. an agent,
+    when something in it is invalid), if what remains is valid within a few rounds; with, per list,
+    the original index of every item kept (messages then name the original lines and indexes).
+    None when nothing useful remains (the slug or name is missing or invalid)."""
+    import copy
+
+    data, kept = copy.deepcopy(doc.data), {}
+    for _ in range(4):
+        paths = set()
+        for err in errors:
+            loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+            loc = _existing_prefix(data, loc[:-1] if err["type"] == "missing" else loc)
+            ints = [i for i, part in enumerate(loc) if isinstance(part, int)]
+            if ints:  # the whole list item
+                loc = loc[:ints[-1] + 1]
+            if loc in ((), ("slug",), ("name",)):
+                return None  # without its slug and name the file is no provider to compare
+            paths.add(loc)
+        # last list items first, so that the indexes still to drop stay valid
+        for path in sorted(paths, key=lambda p: (p[:-1], p[-1] if isinstance(p[-1], int) else -1), reverse=True):
+            parent = data
+            for part in path[:-1]:
+                parent = parent[part]
+            if isinstance(parent, list):
+                index = kept.setdefault(path[:-1], list(range(len(parent))))
+                del parent[path[-1]], index[path[-1]]
+            else:
+                parent.pop(path[-1], None)
+        try:
+            return model.model_validate(data), kept
+        except ValidationError as exc:
+            errors = exc.errors()
+    return None
+
+
+def _existing_prefix(data: Any, loc: tuple) -> tuple:
+    """The longest prefix of ``loc`` that names a value in ``data``."""
+    node, found = data, ()
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        found += (part,)
+    return found
 
 
 def _yaml_type(value: Any) -> str:
@@ -193,7 +260,7 @@ def _check_provider(parsed: _Parsed, path: Path) -> list[Problem]:
         if agent.email in seen:
             first = seen[agent.email]
             problems.append(parsed.at(("agents", i, "email"),
-                                      f"duplicate agent email '{agent.email}' (also agents[{first}] at line "
+                                      f"duplicate agent email '{agent.email}' (also {format_path(parsed.original(('agents', first)))} at line "
                                       f"{parsed.where(('agents', first))[0]})"))
         else:
             seen[agent.email] = i
@@ -215,7 +282,7 @@ def _load_defaults(path: Path) -> tuple[DefaultsFile | None, list[Problem]]:
     if parsed is None:
         return None, problems
     d: DefaultsFile = parsed.model
-    problems = _duplicate_locales(parsed, ("portal", "locales"), d.portal.locales if d.portal else None)
+    problems += _duplicate_locales(parsed, ("portal", "locales"), d.portal.locales if d.portal else None)
     return (None if problems else d), problems
 
 
@@ -223,7 +290,7 @@ def _parse_provider(path: Path, defaults: DefaultsFile | None) -> tuple[_Parsed 
     parsed, problems = _read_and_validate(path, ProviderFile, str(path))
     if parsed is None:
         return None, problems
-    problems = _check_provider(parsed, path)
+    problems += _check_provider(parsed, path)
     parsed.spec = resolve(parsed.model, defaults, str(path))
     return parsed, problems
 
@@ -322,7 +389,7 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
                 first[key] = p
 
     def explicit_or(p: _Parsed, path: tuple, fallback: tuple = ()) -> tuple:
-        return path if path in p.doc.positions else fallback
+        return path if p.has(path) else fallback
 
     # the file named <slug>.yaml is the "first" one; the copy gets the problem
     by_name = sorted(ordered, key=lambda p: (Path(p.file).name != f"{p.spec.slug}.yaml", p.file))
@@ -362,7 +429,7 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
         for i, agent in enumerate(p.spec.agents):
             for key in ("name", "availability"):
                 value = getattr(agent, key)
-                if ("agents", i, key) not in p.doc.positions or value is None:
+                if not p.has(("agents", i, key)) or value is None:
                     continue
                 first = seen.setdefault((agent.email, key), (p, i, value))
                 other, j, was = first

@@ -9,7 +9,8 @@ import yaml
 
 from .models import derive_portal_slug
 
-SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/provider.schema.json"
+SCHEMA_PATH = "../schema/provider.schema.json"  # from providers/ (see ``schema_path``)
+SCHEMA_HEADER = f"# yaml-language-server: $schema={SCHEMA_PATH}"
 
 
 def slugify(name: str, max_length: int = 50) -> str:
@@ -27,18 +28,23 @@ def scaffold_provider(
     timezone: str | None = None,
     locales: list[str] | None = None,
     portal_slug_prefix: str = "",
+    schema_path: str = SCHEMA_PATH,
 ) -> str:
     """YAML text for ``providers/<slug>.yaml``.
 
     The slug is derived from ``name`` unless given; the portal slug is derived
     (see ``derive_portal_slug``) and written out explicitly so that it stays
-    fixed even if the org-wide prefix changes later.  Raises ``ValueError`` if
-    no valid slug can be derived.
+    fixed even if the org-wide prefix changes later.  ``schema_path``: the
+    provider schema relative to the file's folder, for the editor header.
+    Raises ``ValueError`` if no valid slug can be derived or the given one is
+    invalid.
     """
     name = " ".join(name.split())
+    explicit = bool(slug)
     slug = slug or slugify(name)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or "") or not 2 <= len(slug) <= 50:
-        raise ValueError(f"cannot derive a valid slug from {name!r} (got {slug!r}); pass slug=...")
+        raise ValueError(f"slug {slug!r} is not valid" if explicit else
+                         f"cannot derive a valid slug from the name {name!r} (got {slug!r})")
     data: dict = {"slug": slug, "name": name}
     if group:
         data["group"] = group
@@ -50,7 +56,7 @@ def scaffold_provider(
     data["portal"] = portal
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     return (
-        f"{SCHEMA_HEADER}\n"
+        f"# yaml-language-server: $schema={schema_path}\n"
         f"# Provider {name}: see docs/catalog.md for every field and its default.\n"
         f"# The slug and portal.slug are keys of live Chatwoot objects: do not change them.\n"
         f"{body}"

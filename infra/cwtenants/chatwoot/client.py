@@ -381,8 +381,10 @@ class ChatwootClient:
             msg = f"could not connect ({detail})"
             hint = "check CHATWOOT_URL and that Chatwoot is reachable" if not isinstance(exc, httpx.PoolTimeout) \
                 else "all pooled connections were busy; lower concurrency or raise the pool timeout"
+            connect = self.settings.connect_retries
             return _Attempt(TransportError(ctx.method, ctx.path, None, msg, hint=hint, attempts=number),
-                            True, max_attempts)
+                            True, max_attempts if connect is None or isinstance(exc, httpx.PoolTimeout)
+                            else connect + 1)
         # the request was (possibly) sent and the response was lost
         msg = f"request sent, response lost ({detail})"
         if ctx.method not in IDEMPOTENT_METHODS:

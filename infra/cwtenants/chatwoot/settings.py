@@ -48,6 +48,9 @@ class Settings:
     #: capped exponential backoff with full jitter: sleep ~ U(0, min(cap, base * 2**n))
     backoff_base: float = 0.2
     backoff_cap: float = 5.0
+    #: retries of a connection that could not be made at all (refused, connect timeout); None =
+    #: max_retries. The read-only CLI commands use 0: a closed port fails at once, not after backoff.
+    connect_retries: int | None = None
 
     def __post_init__(self) -> None:
         url = (self.url or "").strip().rstrip("/")

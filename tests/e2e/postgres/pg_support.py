@@ -1,7 +1,7 @@
 """Helpers for the PostgreSQL-backend e2e tests (fixtures are in conftest.py next to this file).
 
-`scripts/postgres.sh` starts (once per session, idempotently) a private PostgreSQL server on
-127.0.0.1:55432. Every test gets its own state *table* in that database (the DIY backend's
+`scripts/postgres.sh` starts (once per session, idempotently) this checkout's private PostgreSQL
+server on 127.0.0.1 (data directory and port derived from the checkout). Every test gets its own state *table* in that database (the DIY backend's
 `table=` URL parameter), so tests never see each other's stacks or locks, and a test can read
 exactly its own rows with SQL. Tests that stop the server get one of their own (`private_pg`).
 

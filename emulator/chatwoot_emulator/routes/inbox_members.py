@@ -1,0 +1,90 @@
+"""Inbox members: ``/api/v1/accounts/:account_id/inbox_members``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from ..core import Emulator
+from ..errors import not_found, ok, server_error, unprocessable
+from ..params import read_body
+from .agents import render_agents
+from .inboxes import get_inbox
+
+
+async def inbox_members_index(request: Request):
+    emu: Emulator = request.app.state.emu
+    _, account, _, _ = emu.account_auth(request)
+    inbox = get_inbox(emu, request, account)
+    return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
+
+
+async def _inbox_members_body(emu: Emulator, request: Request, account: dict, need_ids: bool = True):
+    params, _ = await read_body(request)
+    inbox = emu.store.get("inboxes", params.get("inbox_id"), account["id"])
+    if inbox is None:
+        raise not_found()
+    user_ids = params.get("user_ids")
+    if user_ids is None or not isinstance(user_ids, list):
+        if need_ids:
+            raise server_error()  # §3.2 missing user_ids → 500
+        user_ids = []
+    return inbox, user_ids
+
+
+def _int_ids(ids: list) -> list[int]:
+    out = []
+    for x in ids:
+        try:
+            out.append(int(x))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _add_inbox_members(emu: Emulator, inbox: dict, ids: list) -> None:
+    """§3.2 raising create: unknown user → 422 "User must exist"; account membership not checked."""
+    current = set(emu.store.members("inbox_members", inbox["id"]))
+    wanted = [i for i in _int_ids(ids) if i not in current]
+    for uid in wanted:
+        if emu.store.get("users", uid) is None:
+            raise unprocessable([("user", "User must exist")])
+    emu.store.add_members("inbox_members", inbox["id"], wanted)
+
+
+async def inbox_members_create(request: Request):
+    emu: Emulator = request.app.state.emu
+    _, account, _, _ = emu.account_auth(request, write=True)
+    inbox, ids = await _inbox_members_body(emu, request, account)
+    _add_inbox_members(emu, inbox, ids)
+    return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
+
+
+async def inbox_members_update(request: Request):
+    emu: Emulator = request.app.state.emu
+    _, account, _, _ = emu.account_auth(request, write=True)
+    inbox, ids = await _inbox_members_body(emu, request, account)
+    _add_inbox_members(emu, inbox, ids)
+    keep = set(_int_ids(ids))
+    current = emu.store.members("inbox_members", inbox["id"])
+    emu.store.remove_members("inbox_members", inbox["id"], [u for u in current if u not in keep])
+    return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
+
+
+async def inbox_members_delete(request: Request):
+    emu: Emulator = request.app.state.emu
+    _, account, _, _ = emu.account_auth(request, write=True)
+    inbox, ids = await _inbox_members_body(emu, request, account, need_ids=False)
+    emu.store.remove_members("inbox_members", inbox["id"], _int_ids(ids))
+    return ok()
+
+
+A = "/api/v1/accounts/{account_id}"
+RW = ["PATCH", "PUT"]
+
+ROUTES = [
+    Route(f"{A}/inbox_members/{{inbox_id}}", inbox_members_index, methods=["GET"]),
+    Route(f"{A}/inbox_members", inbox_members_create, methods=["POST"]),
+    Route(f"{A}/inbox_members", inbox_members_update, methods=RW),
+    Route(f"{A}/inbox_members", inbox_members_delete, methods=["DELETE"]),
+]
