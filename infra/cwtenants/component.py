@@ -35,7 +35,8 @@ class Provider(pulumi.ComponentResource):
         # ids that other providers of this stack own (from the stack's outputs): create() never
         # adopts them, e.g. a team renamed in Chatwoot that a new provider file now names.
         def owned(kind: str) -> dict:
-            return {"__claimed": {str(i): slug for i, slug in (claimed or {}).get(kind, {}).items()}}
+            ids = (claimed or {}).get(kind, {})
+            return {"claimed_ids": {str(i): slug for i, slug in ids.items()}} if ids else {}
 
         self.portal = portal.Portal(
             f"{spec.slug}-portal",

@@ -40,7 +40,9 @@ def main() -> None:
     agents = declare_agents(providers)
     summaries = {}
     for spec in providers:
-        claimed = info.owned(except_slug=spec.slug) if info else None
+        # a provider new in the stack must not adopt what another provider owns (only new ones get
+        # the list, so the state does not grow with the square of the number of providers)
+        claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
         summaries[spec.slug] = Provider(spec, agents, claimed=claimed).summary
     pulumi.export("providers", summaries)
     pulumi.export("chatwoot_url", url)

@@ -82,6 +82,8 @@ def settings() -> Settings:
 # refused, because its id would mean another object there (or none, so a refresh would forget it).
 
 CHATWOOT_KEY = "chatwoot"
+# inputs that only steer a create and are not kept in the outputs
+NOT_STORED = ("claimed_ids",)
 
 
 def chatwoot_marker() -> str:
@@ -120,7 +122,7 @@ def guard_chatwoot(props: dict, what: str) -> None:
 
 def claimed_by(live: dict, inputs: dict, what: str) -> None:
     """Refuse to adopt an object another provider of this stack already owns (by id)."""
-    owner = (inputs.get("__claimed") or {}).get(str(live.get("id")))
+    owner = (inputs.get("claimed_ids") or {}).get(str(live.get("id")))
     if owner:
         raise Refused(
             f"{what} (id {live.get('id')}) already belongs to provider {owner} of this stack — probably "
@@ -277,7 +279,7 @@ class KindProvider(ResourceProvider):
         return DiffResult(changes=bool(keys), replaces=replaces, delete_before_replace=False)
 
     def _outs(self, inputs: dict, live: dict) -> dict:
-        outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+        outs = {k: v for k, v in inputs.items() if not k.startswith("__") and k not in NOT_STORED}
         outs.update(self.kind.server_outputs(live))
         outs[CHATWOOT_KEY] = chatwoot_marker()
         return outs
@@ -305,7 +307,8 @@ class KindProvider(ResourceProvider):
         if not self.api_changes(olds, news):
             # e.g. only `offboarding` changed: it lives in the state, Chatwoot has nothing to change
             kept = {k: v for k, v in olds.items() if k not in news and not k.startswith("__")}
-            return UpdateResult({**kept, **{k: v for k, v in news.items() if not k.startswith("__")},
+            return UpdateResult({**kept, **{k: v for k, v in news.items()
+                                            if not k.startswith("__") and k not in NOT_STORED},
                                  CHATWOOT_KEY: chatwoot_marker()})
         live = self.kind.update(client(), id_, olds, news)
         return UpdateResult(self._outs(news, live))
