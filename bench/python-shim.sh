@@ -4,9 +4,10 @@
 # anything else is passed to the real interpreter unchanged.
 here=$(cd "$(dirname "$0")" && pwd)
 py="${CWT_BENCH_PYTHON:-$here/../.venv/bin/python}"
-# The project's launcher runs `-m cwtenants.provider_host` (pulumi.dynamic with
+# The fallback launcher runs `-c '...fallback_hosts.provider_host...'` (pulumi.dynamic with
 # CWT_PROVIDER_WORKERS threads); the shim then uses that worker count unless the bench sets one.
-if [ "$1" = "-u" ] && [ "$2" = "-m" ] && [ "$3" = "cwtenants.provider_host" ] && [ -n "${CWT_BENCH_PROVIDER_STATS:-}" ]; then
+case "$2 $3" in "-c "*fallback_hosts.provider_host*) fallback_provider=1 ;; *) fallback_provider= ;; esac
+if [ "$1" = "-u" ] && [ -n "$fallback_provider" ] && [ -n "${CWT_BENCH_PROVIDER_STATS:-}" ]; then
   export CWT_BENCH_PROVIDER_WORKERS="${CWT_BENCH_PROVIDER_WORKERS:-${CWT_PROVIDER_WORKERS:-8}}"
   shift 3
   exec "$py" -u "$here/provider_shim.py" "$@"

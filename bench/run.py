@@ -67,7 +67,9 @@ def agent_pool(n: int) -> int:
 def write_providers(folder: Path, n: int) -> int:
     """N provider files + _defaults.yaml; returns the number of unique agents."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "providers" / "_defaults.yaml", folder / "_defaults.yaml")
+    defaults = yaml.safe_load((ROOT / "providers" / "_defaults.yaml").read_text())
+    defaults.get("portal", {}).pop("categories", None)  # Help Center content: bench/knowledge_base.py
+    (folder / "_defaults.yaml").write_text(yaml.safe_dump(defaults, sort_keys=False))
     pool = agent_pool(n)
     used = set()
     for i in range(n):
@@ -149,7 +151,10 @@ class Stack:
         (work / f"{name}-backend").mkdir()
         (work / f"{name}-home").mkdir()
         if source_main is None:  # the project: Pulumi.yaml + infra/ link
-            shutil.copy(ROOT / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+            # without the runtime options, so that the program and provider run PULUMI_PYTHON_CMD (the shim)
+            project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+            project["runtime"] = "python"
+            (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
             (self.dir / "infra").symlink_to(ROOT / "infra")
         else:
             for f in source_main.iterdir():

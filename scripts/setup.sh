@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything the project needs on a fresh machine:
 #   1. .venv with the exact pinned Python dependencies (requirements.lock) and this package (editable)
-#   2. the Pulumi CLI and plugins built from Go modules (cached outside the repo by version)
+#   2. the Pulumi CLI: an official one on PATH when compatible, else built from Go modules with
+#      the official or (when that cannot be built) the fallback language host (scripts/build-pulumi.sh)
 # Re-running it is cheap: it only does what is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,4 +22,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 bin=$(bash scripts/build-pulumi.sh | tail -n 1)
 "$bin/pulumi" version >/dev/null
-echo "setup: ok (pulumi $("$bin/pulumi" version), python deps pinned by requirements.lock)" >&2
+PATH="$bin:$PATH" .venv/bin/python -m cwtenants.toolchain | sed 's/^/setup: /' >&2
+echo "setup: ok (python deps pinned by requirements.lock)" >&2

@@ -7,6 +7,7 @@ repository's program, a fresh emulator and its own file backend and stack.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,8 @@ def make_deployment(tmp_path: Path, emulator: EmulatorProcess, samples: bool = T
     project.mkdir()
     shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
     (project / "infra").symlink_to(ROOT / "infra")
+    # Pulumi.yaml's `virtualenv: .venv` (relative to the project root): the venv running the tests
+    (project / ".venv").symlink_to(Path(sys.prefix))
     providers = project / "providers"
     if samples:
         shutil.copytree(SAMPLES, providers)

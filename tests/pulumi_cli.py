@@ -71,7 +71,7 @@ class Pulumi:
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
         cmd = ["pulumi", *args, "--non-interactive"]
-        if args and args[0] not in ("stack", "config", "version", "state", "cancel", "login"):
+        if args and args[0] not in ("stack", "config", "version", "state", "cancel", "login", "install", "about"):
             cmd += ["--stack", self.stack]
         proc = subprocess.run(cmd, cwd=self.cwd, env=self.env(), capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:

@@ -2,7 +2,7 @@
 
 ``bench/run.py --profile`` puts this folder first on ``PYTHONPATH`` and sets
 ``CWT_BENCH_PROGRAM_PROFILE=<prefix>``. In the process started as
-``python -m cwtenants.langhost exec`` (the program), every thread gets its own
+``python -u .../fallback_hosts/program_runner.py ...`` (the program), every thread gets its own
 ``cProfile.Profile``; at exit they are merged into ``<prefix>.<pid>.prof``. Any other Python
 process ignores this file. Never used outside the benchmark.
 """
@@ -13,7 +13,7 @@ import sys
 _PREFIX = os.environ.get("CWT_BENCH_PROGRAM_PROFILE")
 _ARGV = getattr(sys, "orig_argv", [])
 
-if _PREFIX and "cwtenants.langhost" in _ARGV and "exec" in _ARGV:
+if _PREFIX and any(str(a).endswith("program_runner.py") for a in _ARGV):
     import atexit
     import cProfile
     import pstats

@@ -169,20 +169,6 @@ def portal(doc: dict, category_locales: list, article_locales: list, article_cou
     return out
 
 
-def category(doc: dict) -> dict:
-    """§3.7 category JSON (subset)."""
-    keys = ("id", "name", "description", "locale", "slug", "position", "portal_id", "account_id", "icon",
-            "icon_color", "parent_category_id", "associated_category_id")
-    return {k: doc.get(k) for k in keys}
-
-
-def article(doc: dict) -> dict:
-    """§3.7 article JSON (subset)."""
-    keys = ("id", "title", "slug", "position", "content", "description", "category_id", "author_id",
-            "associated_article_id", "status", "locale", "meta", "portal_id", "account_id", "views")
-    return {k: doc.get(k) for k in keys}
-
-
 def account(doc: dict) -> dict:
     """§3.8 Platform account JSON: features lists only enabled flags."""
     return {

@@ -33,6 +33,7 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import Catalog, ProviderFile, slugify
+from .catalog.models import derive_portal_slug
 from .catalog.scaffold import SCHEMA_HEADER
 from .plan import INBOX, PORTAL, LiveIndex
 
@@ -146,7 +147,7 @@ def adopted_agents(g: Group, live: LiveIndex, catalog: Catalog | None) -> tuple[
 
 
 def provider_document(g: Group, slug: str, live_index: LiveIndex | None = None,
-                      catalog: Catalog | None = None) -> tuple[dict, list[str]]:
+                      catalog: Catalog | None = None, portal_slug_prefix: str = "") -> tuple[dict, list[str]]:
     name = g.display
     doc: dict = {"slug": slug, "name": name}
     if g.inbox:
@@ -168,6 +169,8 @@ def provider_document(g: Group, slug: str, live_index: LiveIndex | None = None,
         portal = {k: live[k] for k in ("slug", "name", "color", "locales", "header_text", "page_title",
                                        "homepage_link", "custom_domain")}
         doc["portal"] = {k: v for k, v in portal.items() if v is not None}
+    else:  # like `cwtenants new`: the portal `pulumi up` will create gets its derived slug written out
+        doc["portal"] = {"slug": derive_portal_slug(slug, portal_slug_prefix)}
     if live_index is not None:
         agents, membership, _notes = adopted_agents(g, live_index, catalog)
         if membership:
@@ -199,8 +202,8 @@ def _drop_invalid(doc: dict) -> tuple[dict, list[str]]:
 def render(doc: dict, objects: list[str], dropped: list[str], notes: list[str] | None = None) -> str:
     head = [SCHEMA_HEADER, f"# Adopted by `cwtenants adopt` from existing Chatwoot objects: {', '.join(objects)}."]
     head += notes or []
-    if not all(k in doc for k in ("inbox", "team", "portal")):
-        missing = [k for k in ("inbox", "team", "portal") if k not in doc]
+    missing = [k for k in ("inbox", "team", "portal") if not any(o.startswith(k + " ") for o in objects)]
+    if missing:
         head.append(f"# Not found in Chatwoot, so `pulumi up` would create: {', '.join(missing)}.")
     for d in dropped:
         head.append(f"# Not adopted (the catalog rejects it): {d}")
@@ -211,7 +214,8 @@ def render(doc: dict, objects: list[str], dropped: list[str], notes: list[str] |
 
 def adopt(catalog: Catalog | None, live: LiveIndex,
           members_of: Callable[[str, dict], list[dict]] | None = None,
-          owned: dict | None = None, skipped: list[str] | None = None) -> list[Adopted]:
+          owned: dict | None = None, skipped: list[str] | None = None,
+          portal_slug_prefix: str = "") -> list[Adopted]:
     """One ``Adopted`` (slug, YAML text) per group of unmanaged objects.
 
     ``members_of(kind, obj)`` reads the live members of a team or inbox (None: members are not
@@ -232,7 +236,8 @@ def adopt(catalog: Catalog | None, live: LiveIndex,
         taken.add(slug)
         objects = [f"{kind} {obj.get('slug') if kind == 'portal' else obj.get('name')!r}"
                    for kind, obj in (("inbox", g.inbox), ("team", g.team), ("portal", g.portal)) if obj]
-        doc, dropped = provider_document(g, slug, live if members_of is not None else None, catalog)
+        doc, dropped = provider_document(g, slug, live if members_of is not None else None, catalog,
+                                         portal_slug_prefix)
         notes = adopted_agents(g, live, catalog)[2] if members_of is not None else []
         out.append(Adopted(slug, g.display, render(doc, objects, dropped, notes), objects, dropped))
     return out

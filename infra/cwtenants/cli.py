@@ -404,6 +404,9 @@ def drift(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = Fa
 
 @app.command()
 def adopt(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Adopt only these (a provider name, slug or object name, as `--dry-run` lists them); "
+             "default: everything unclaimed.", show_default=False)] = None,
     providers_dir: ProvidersDir = Path("providers"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the files instead of writing them.")] = False,
     quiet: QuietOpt = False,
@@ -427,7 +430,7 @@ def adopt(
             stack = checked_stack(client, providers_dir)
             live = LiveIndex.fetch(client, Progress(quiet, "adopt: "))
             files = make_files(catalog, live, members_reader(client), stack.owned_ids() if stack else None,
-                               skipped)
+                               skipped, portal_slug_prefix=_portal_prefix(providers_dir))
     except PreflightError as exc:
         raise fail(exc.message, exc.hint) from None
     except ChatwootError as exc:
@@ -437,6 +440,8 @@ def adopt(
     if not files:
         out("nothing to adopt: every inbox, team and portal belongs to a provider file")
         return
+    if names:
+        files = _chosen(files, names)
     # validate the result together with the existing files, in a scratch copy
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "providers"
@@ -461,7 +466,24 @@ def adopt(
         target.write_text(f.text, encoding="utf-8")
         out(f"wrote {target} ({', '.join(f.objects)})")
     if not dry_run:
-        err("next: review the files, `cwtenants plan` (expect no changes to adopted objects), then open a PR")
+        err("next: review the files, then `cwtenants plan`: it shows what `pulumi up` would still change in "
+            "the adopted objects (e.g. linking an inbox to its provider's portal) and create (the parts "
+            "not found); then open a PR")
+    elif not names and len(files) > 1:
+        err("adopt only some of them: `cwtenants adopt NAME ...` (the provider names or slugs above)")
+
+
+def _chosen(files: list, names: list[str]) -> list:
+    """The adopted files the user named (provider name, slug or one of its objects' names)."""
+    def keys(f) -> set[str]:
+        return {f.slug, f.name.casefold()} | {o.split(" ", 1)[1].strip("'").casefold() for o in f.objects}
+
+    wanted = [n.casefold() for n in names]
+    unknown = [n for n, w in zip(names, wanted) if not any(w in keys(f) for f in files)]
+    if unknown:
+        raise fail(f"nothing unclaimed is called {', '.join(map(repr, unknown))}",
+                   "choose among: " + ", ".join(f"{f.slug} ({', '.join(f.objects)})" for f in files))
+    return [f for f in files if keys(f) & set(wanted)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,7 +585,10 @@ def doctor() -> None:
         out(f"     fix: {fix}")
 
     from .preflight import environment
+    from .toolchain import describe  # which pulumi CLI and language host (never fails the check)
 
+    for fine, msg in describe():
+        (ok if fine else warn)(msg)
     try:
         env, from_stack = environment(Path(os.environ.get("CWT_PROVIDERS_DIR") or "providers"))
         try:

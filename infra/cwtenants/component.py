@@ -18,7 +18,7 @@ from __future__ import annotations
 import pulumi
 
 from .catalog import ProviderSpec
-from .resources import inbox, members, portal, team
+from .resources import article, category, inbox, knowledge_base, members, portal, team
 from .resources.agent import Agent
 
 TYPE = "cwtenants:index:Provider"
@@ -62,7 +62,32 @@ class Provider(pulumi.ComponentResource):
             members.desired(spec, self.inbox.inbox_id, user_ids, spec.inbox.name),
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.inbox, *mine])),
         )
+        self._knowledge_base(spec)
+        published = [{"locale": a.locale, "slug": a.slug} for a in spec.articles if a.status == "published"]
         self.summary = pulumi.Output.all(
             self.inbox.inbox_id, self.team.team_id, self.portal.portal_id, self.portal.slug
-        ).apply(lambda v: {"inbox_id": v[0], "team_id": v[1], "portal_id": v[2], "portal_slug": v[3]})
+        ).apply(lambda v: {"inbox_id": v[0], "team_id": v[1], "portal_id": v[2], "portal_slug": v[3],
+                           "articles": published})
         self.register_outputs({"summary": self.summary})
+
+    def _knowledge_base(self, spec: ProviderSpec) -> None:
+        """Categories and articles of the portal. They are always retained when their declaration
+        goes away (content is never deleted by surprise); in `articles: authoritative` mode the
+        KnowledgeBase resource deletes what no file claims. `offboarding: delete` deletes the
+        portal, and Chatwoot its content with it."""
+        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True, depends_on=[self.portal])
+        self.categories = {
+            (c.locale, c.slug): category.Category(category.logical_name(spec.slug, c), category.desired(spec, c), keep)
+            for c in spec.portal.categories
+        }
+        self.articles = []
+        for a in spec.articles:
+            cat = self.categories.get((a.locale, a.category)) if a.category else None
+            opts = keep if cat is None else pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[cat]))
+            self.articles.append(article.Article(
+                article.logical_name(spec.slug, a),
+                article.desired(spec, a, cat.category_id if cat is not None else None), opts))
+        if spec.portal.articles == "authoritative":
+            knowledge_base.KnowledgeBase(
+                f"{spec.slug}-knowledge-base", knowledge_base.desired(spec),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.portal, *self.categories.values(), *self.articles]))

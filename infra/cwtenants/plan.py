@@ -89,8 +89,13 @@ class Plan:
 
     def counts(self) -> dict[str, int]:
         out = {IN_SYNC: 0, CREATE: 0, UPDATE: 0, AMBIGUOUS: 0, RENAMED: 0}
+        agents = set()  # an agent listed by several providers is one Chatwoot user: counted once
         for p in self.providers:
             for o in p.objects:
+                if o.kind == "agent":
+                    if o.key in agents:
+                        continue
+                    agents.add(o.key)
                 out[o.status] += 1
         return out
 
@@ -327,11 +332,15 @@ def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str]
         for u in plan.unmanaged:
             lines.append(f"  ? {u.kind} {u.key!r} (id {u.id})")
     c = plan.counts()
+    keys = [o.key for p in plan.providers for o in p.objects if o.kind == "agent"]
+    shared = len(keys) != len(set(keys))
     lines.append("")
-    lines.append(f"{len(plan.providers)} providers: {c[IN_SYNC]} objects in sync, {c[CREATE]} to create, "
+    n = len(plan.providers)
+    lines.append(f"{n} provider{'' if n == 1 else 's'}: {c[IN_SYNC]} objects in sync, {c[CREATE]} to create, "
                  f"{c[UPDATE]} to update" + (f", {c[RENAMED]} renamed" if c[RENAMED] else "")
                  + (f", {c[AMBIGUOUS]} ambiguous" if c[AMBIGUOUS] else "")
-                 + f"; {len(plan.unmanaged)} unmanaged; {plan.requests} API requests.")
+                 + f"; {len(plan.unmanaged)} unmanaged; {plan.requests} API request{'' if plan.requests == 1 else 's'}"
+                 + (" (an agent listed by several providers counts once)." if shared else "."))
     if not plan.members_compared:
         lines.append("Team and inbox members were not compared (use --members; one extra request per team "
                      "and inbox).")

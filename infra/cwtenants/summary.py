@@ -18,11 +18,26 @@ def rows(outputs: dict) -> list[tuple[str, ...]]:
     return result
 
 
+def article_urls(outputs: dict) -> list[tuple[str, str]]:
+    """(provider, URL) of every published article, in the portal's public Help Center."""
+    url = (outputs.get("chatwoot_url") or "").rstrip("/")
+    result = []
+    for slug, p in sorted((outputs.get("providers") or {}).items()):
+        for a in p.get("articles") or []:
+            result.append((slug, f"{url}/hc/{p.get('portal_slug')}/{a['locale']}/articles/{a['slug']}"))
+    return result
+
+
 def render(outputs: dict) -> str:
     head = ("provider", "inbox id", "team id", "portal URL")
     table = [head, *rows(outputs)]
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in table)
+    text = "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in table)
+    urls = article_urls(outputs)
+    if urls:
+        width = max(len(s) for s, _ in urls)
+        text += "\n\nPublished Help Center articles:\n" + "\n".join(f"  {s.ljust(width)}  {u}" for s, u in urls)
+    return text
 
 
 def main() -> None:

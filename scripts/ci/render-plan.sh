@@ -24,5 +24,15 @@ else
 fi
 [ -z "$(tail -c 1 "$file")" ] || echo   # the fence needs a line of its own
 echo '````'
+# Pulumi's "- N to delete" counts everything that leaves the state, also the objects it keeps in
+# Chatwoot (offboarding retain/archive: "delete[retain]") and the per-provider grouping entries.
+retained=$(grep -cE 'delete ?\[retain\]' "$file" || true)
+if [ "$retained" -gt 0 ]; then
+  echo
+  echo "**Kept in Chatwoot:** $retained of the objects Pulumi counts under \"to delete\" are marked" \
+       "\`[retain]\`: they only leave the Pulumi state and stay in Chatwoot (the provider's \`offboarding\`;" \
+       "\`archive\` also archives the portal). \`cwtenants:index:Provider\` entries are groupings in the state," \
+       "not Chatwoot objects."
+fi
 echo
 echo "<sub>Updated by the pull-request workflow: [run log]($run_url)</sub>"

@@ -205,6 +205,22 @@ def test_plan_exit_0_in_sync_then_2_after_a_change_in_chatwoot(live, emu, catalo
     assert "provider p000" in r.stdout and "p000 (" in r.stdout
 
 
+def test_plan_counts_a_shared_agent_once_and_says_1_provider(live, catalog):
+    r = run("plan", "-q", "-d", str(catalog), env=live)
+    # the fixture catalog: 3 providers x (inbox, team, portal) + 4 distinct agents, one of them
+    # (support-lead@marketplace.example) listed by two providers
+    assert r.exit_code == 2
+    agents = [line for line in r.stdout.splitlines() if line.startswith("  + agent ")]
+    assert len(agents) == 5 and len(set(agents)) == 4  # shown under each provider that lists it
+    assert "3 providers: 0 objects in sync, 13 to create, 0 to update" in r.stdout
+    assert "(an agent listed by several providers counts once)" in r.stdout
+    assert json.loads(run("plan", "--json", "-q", "-d", str(catalog), env=live).stdout)["counts"]["create"] == 13
+    for f in ("greenleaf-hosting.yaml", "harbor-vps.yaml"):
+        (catalog / f).unlink()
+    r = run("plan", "-q", "-d", str(catalog), env=live)
+    assert "\n1 provider: 0 objects in sync, 3 to create" in r.stdout and "1 providers" not in r.stdout
+
+
 def test_plan_json(live, emu, catalog):
     minimal(catalog, 1)
     create_live(emu, catalog, "p000")
@@ -319,6 +335,30 @@ def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
     assert "0 unmanaged" in r.stdout
     r = run("adopt", "-d", str(folder), env=live)
     assert r.exit_code == 0 and "nothing to adopt" in r.stdout
+
+
+def test_adopt_chooses_by_name_and_writes_the_portal_slug(live, emu, tmp_path):
+    """An unrelated unclaimed team is not forced into the catalog; a group without a portal gets
+    the derived portal slug written out, like `cwtenants new`."""
+    from cwtenants.catalog.models import derive_portal_slug
+
+    folder = tmp_path / "adopted"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "_defaults.yaml", folder)
+    api(emu, "POST", "/inboxes", {"name": "Old Host Support", "channel": {"type": "api"}})
+    api(emu, "POST", "/teams", {"team": {"name": "Billing Escalations"}})
+    r = run("adopt", "--dry-run", "-d", str(folder), env=live)
+    assert r.exit_code == 0 and "old-host.yaml" in r.stdout and "billing-escalations.yaml" in r.stdout
+    assert "cwtenants adopt NAME" in r.stderr
+    r = run("adopt", "Nope", "-d", str(folder), env=live)
+    assert r.exit_code == 1 and "nothing unclaimed is called 'Nope'" in r.stderr and "old-host (" in r.stderr
+    r = run("adopt", "old host support", "-d", str(folder), env=live)  # an object's name, any case
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in folder.glob("*.yaml")) == ["_defaults.yaml", "old-host.yaml"]
+    text = (folder / "old-host.yaml").read_text()
+    assert yaml.safe_load(text)["portal"] == {"slug": derive_portal_slug("old-host")}
+    assert "would create: team, portal" in text
+    assert "expect no changes" not in r.stderr and "would still change" in r.stderr
 
 
 def test_doctor_all_ok(live):

@@ -168,3 +168,42 @@ def test_desired_inputs_are_plain_data_for_every_sample(specs):
         for d in (team.desired(spec), portal.desired(spec), inbox.desired(spec)):
             json.dumps(d)  # serialisable as Pulumi inputs
             assert d["provider_slug"] == spec.slug and d["offboarding"] in ("retain", "archive", "delete")
+
+
+def test_say_writes_each_line_whole_from_many_threads(monkeypatch):
+    """The engine makes one diagnostic per stdout line: a line must never be split or joined
+    with another thread's (the "...adopting itportal ..." output and the off-by-one message count)."""
+    import sys
+    import threading
+
+    from cwtenants.resources import base
+
+    class Recorder:
+        def __init__(self):
+            self.writes = []
+
+        def write(self, text):
+            self.writes.append(text)
+            return len(text)
+
+        def flush(self):
+            pass
+
+    rec = Recorder()
+    monkeypatch.setattr(sys, "stdout", rec)
+    barrier = threading.Barrier(8)
+
+    def talk(i):
+        barrier.wait()
+        for j in range(50):
+            base.say(f"portal 'p{i}-{j}' (id {j}) already exists: adopting it")
+
+    threads = [threading.Thread(target=talk, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(rec.writes) == 400
+    assert all(w.endswith("adopting it\n") and w.count("\n") == 1 for w in rec.writes)
+    base.say("two\nlines")
+    assert rec.writes[-1] == "two lines\n"

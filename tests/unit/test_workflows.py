@@ -206,6 +206,18 @@ def test_render_plan_wraps_and_truncates(fake_gh, tmp_path):
     assert "**failed** (exit code 255)" in r.stdout and "actions/runs/42" in r.stdout
 
 
+def test_render_plan_says_which_deletes_are_kept(fake_gh, tmp_path):
+    """`- N to delete` also counts objects Chatwoot keeps (delete[retain]): the comment says so."""
+    (tmp_path / "out.txt").write_text(
+        "- pulumi-python:dynamic/cwtenants:Inbox: (delete[retain])\n"
+        "- pulumi-python:dynamic/cwtenants:Team: (delete[retain])\n"
+        "    - cwtenants:index:Provider: (delete)\nResources:\n    - 3 to delete\n")
+    r, _ = fake_gh("render-plan.sh", "Pulumi plan", "out.txt", "0")
+    assert "**Kept in Chatwoot:** 2 of the objects" in r.stdout and "`[retain]`" in r.stdout
+    (tmp_path / "out.txt").write_text("- pulumi-python:dynamic/cwtenants:Inbox: (delete)\n")
+    assert "Kept in Chatwoot" not in fake_gh("render-plan.sh", "Pulumi plan", "out.txt", "0")[0].stdout
+
+
 def test_drift_issue_opens_one_labelled_issue(fake_gh, tmp_path):
     (tmp_path / "report.txt").write_text("provider acme: drift\n")
     r, calls = fake_gh("drift-issue.sh", "open", "report.txt")

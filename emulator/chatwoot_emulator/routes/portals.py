@@ -1,9 +1,8 @@
-"""Help Center: portals, categories and articles under ``/api/v1/accounts/:account_id/portals``."""
+"""Help Center portals (categories: categories.py, articles: articles.py) under ``/api/v1/accounts/:account_id/portals``."""
 
 from __future__ import annotations
 
 import re
-import time
 import urllib.parse
 
 from starlette.requests import Request
@@ -181,132 +180,6 @@ async def portals_archive(request: Request):
     raise server_error()
 
 
-CATEGORY_ATTRS = ("name", "description", "position", "slug", "locale", "icon", "icon_color", "parent_category_id",
-                  "associated_category_id")
-ARTICLE_ATTRS = ("title", "slug", "position", "content", "description", "category_id", "author_id",
-                 "associated_article_id", "status", "locale", "meta")
-
-
-async def categories_index(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request)
-    portal = _get_portal(emu, request, account, status_404=True)  # §3.7: 404 since 4.12.0
-    items = [views.category(c) for c in emu.store.list("categories", account["id"], portal["id"])]
-    return ok({"payload": items, "meta": {"current_page": 1, "categories_count": len(items)}})
-
-
-def _category_validate(emu: Emulator, portal: dict, doc: dict) -> None:
-    errors = []
-    if not str(doc.get("name") or "").strip():
-        errors.append(("name", "Name can't be blank"))
-    if not str(doc.get("slug") or "").strip():
-        errors.append(("slug", "Slug can't be blank"))
-    if doc.get("locale") not in portal["config"]["allowed_locales"]:
-        errors.append(("locale", f"Locale {doc.get('locale')} of category is not part of portal's "
-                                 f"{portal['config']['allowed_locales']}."))
-    for other in emu.store.list("categories", portal["account_id"], portal["id"]):
-        if other["id"] != doc.get("id") and other["slug"] == doc.get("slug") and other["locale"] == doc.get("locale"):
-            errors.append(("slug", "Slug has already been taken"))
-            break
-    if errors:
-        raise unprocessable(errors)
-
-
-async def categories_create(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    portal = _get_portal(emu, request, account, status_404=True)
-    params, is_json = await read_body(request)
-    attrs = permit(root_param(params, is_json, "category", CATEGORY_ATTRS), CATEGORY_ATTRS)
-    doc = {k: None for k in CATEGORY_ATTRS}
-    doc.update(locale="en", position=None, portal_id=portal["id"], account_id=account["id"])
-    doc.update(attrs)
-    _category_validate(emu, portal, doc)
-    doc = emu.store.insert("categories", doc, account_id=account["id"], parent_id=portal["id"])
-    return ok({"payload": views.category(doc)})
-
-
-async def categories_update(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    portal = _get_portal(emu, request, account, status_404=True)
-    doc = emu.store.get("categories", request.path_params["item_id"], account["id"])
-    if doc is None or doc["portal_id"] != portal["id"]:
-        raise not_found()
-    params, is_json = await read_body(request)
-    doc.update(permit(root_param(params, is_json, "category", CATEGORY_ATTRS), CATEGORY_ATTRS))
-    _category_validate(emu, portal, doc)
-    emu.store.put("categories", doc)
-    return ok({"payload": views.category(doc)})
-
-
-async def articles_index(request: Request):
-    emu: Emulator = request.app.state.emu
-    user, account, _, _ = emu.account_auth(request)
-    portal = _get_portal(emu, request, account, status_404=True)
-    items = emu.store.list("articles", account["id"], portal["id"])
-    page = max(1, int(request.query_params.get("page", 1) or 1))
-    chunk = items[(page - 1) * 25: page * 25]  # Kaminari default 25/page
-    meta = {
-        "all_articles_count": len(items),
-        "archived_articles_count": sum(1 for a in items if a["status"] == "archived"),
-        "published_count": sum(1 for a in items if a["status"] == "published"),
-        "draft_articles_count": sum(1 for a in items if a["status"] == "draft"),
-        "mine_articles_count": sum(1 for a in items if a["author_id"] == user["id"]),
-        "current_page": page,
-    }
-    return ok({"payload": [views.article(a) for a in chunk], "meta": meta})
-
-
-def _article_validate(emu: Emulator, doc: dict) -> None:
-    errors = []
-    if doc.get("author_id") is None or emu.store.get("users", doc["author_id"]) is None:
-        errors.append(("author", "Author must exist"))
-    if not str(doc.get("title") or "").strip():
-        errors.append(("title", "Title can't be blank"))
-    if not str(doc.get("content") or "").strip():
-        errors.append(("content", "Content can't be blank"))
-    if doc.get("status") not in ("draft", "published", "archived"):
-        raise server_error()  # enum
-    if errors:
-        raise unprocessable(errors)
-    other = emu.store.find_by("articles", "slug", doc["slug"])
-    if other and other["id"] != doc.get("id"):
-        raise server_error()  # §3.7 slug unique installation-wide at DB level only → 500
-
-
-async def articles_create(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    portal = _get_portal(emu, request, account, status_404=True)
-    params, is_json = await read_body(request)
-    attrs = permit(root_param(params, is_json, "article", ARTICLE_ATTRS), ARTICLE_ATTRS)
-    doc = {k: None for k in ARTICLE_ATTRS}
-    doc.update(status="draft", locale=portal["config"]["default_locale"], meta={}, views=0,
-               portal_id=portal["id"], account_id=account["id"])
-    doc.update(attrs)
-    if not doc.get("slug"):  # "<unix-ts>-<title>"
-        title = re.sub(r"[^a-z0-9]+", "-", str(doc.get("title") or "").lower()).strip("-")
-        doc["slug"] = f"{int(time.time())}-{title}"
-    _article_validate(emu, doc)
-    doc = emu.store.insert("articles", doc, account_id=account["id"], parent_id=portal["id"])
-    return ok({"payload": views.article(doc)})
-
-
-async def articles_update(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    portal = _get_portal(emu, request, account, status_404=True)
-    doc = emu.store.get("articles", request.path_params["item_id"], account["id"])
-    if doc is None or doc["portal_id"] != portal["id"]:
-        raise not_found()
-    params, is_json = await read_body(request)
-    doc.update(permit(root_param(params, is_json, "article", ARTICLE_ATTRS), ARTICLE_ATTRS))
-    _article_validate(emu, doc)
-    emu.store.put("articles", doc)
-    return ok({"payload": views.article(doc)})
-
-
 A = "/api/v1/accounts/{account_id}"
 RW = ["PATCH", "PUT"]
 
@@ -314,12 +187,6 @@ ROUTES = [
     Route(f"{A}/portals", portals_index, methods=["GET"]),
     Route(f"{A}/portals", portals_create, methods=["POST"]),
     Route(f"{A}/portals/{{slug}}/archive", portals_archive, methods=RW),
-    Route(f"{A}/portals/{{slug}}/categories", categories_index, methods=["GET"]),
-    Route(f"{A}/portals/{{slug}}/categories", categories_create, methods=["POST"]),
-    Route(f"{A}/portals/{{slug}}/categories/{{item_id}}", categories_update, methods=RW),
-    Route(f"{A}/portals/{{slug}}/articles", articles_index, methods=["GET"]),
-    Route(f"{A}/portals/{{slug}}/articles", articles_create, methods=["POST"]),
-    Route(f"{A}/portals/{{slug}}/articles/{{item_id}}", articles_update, methods=RW),
     Route(f"{A}/portals/{{slug}}", portals_show, methods=["GET"]),
     Route(f"{A}/portals/{{slug}}", portals_update, methods=RW),
     Route(f"{A}/portals/{{slug}}", portals_delete, methods=["DELETE"]),

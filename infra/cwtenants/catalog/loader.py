@@ -26,6 +26,12 @@ from .models import (
 )
 from .yamlpos import YamlDoc, load_yaml_with_positions
 
+
+def attach_articles(parsed_files):
+    from .articles import attach_articles as attach  # articles.py uses this module's helpers
+
+    return attach(parsed_files)
+
 DEFAULTS_FILE_NAME = "_defaults.yaml"
 
 PATTERN_HINTS = {
@@ -308,6 +314,8 @@ def load_provider_file(path: str | os.PathLike, defaults_file: str | os.PathLike
         defaults, problems = _load_defaults(dpath)
     parsed, more = _parse_provider(path, defaults)
     problems += more
+    if parsed is not None:
+        problems += attach_articles([parsed])
     if problems or parsed is None:
         raise CatalogError(problems)
     return parsed.spec
@@ -360,6 +368,7 @@ def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
             parsed_files.append(parsed)
 
     problems += cross_file_problems(parsed_files)
+    problems += attach_articles(parsed_files)
     if problems:
         raise CatalogError(problems)
     providers = sorted((p.spec for p in parsed_files), key=lambda s: s.slug)

@@ -50,6 +50,11 @@ Membership = Literal["authoritative", "additive"]
 Offboarding = Literal["retain", "archive", "delete"]
 Role = Literal["agent", "administrator"]
 Availability = Literal["online", "offline", "busy"]
+ArticlesMode = Literal["additive", "authoritative"]
+ArticleStatus = Literal["draft", "published"]
+DEFAULT_ARTICLES_MODE = "additive"
+DEFAULT_ARTICLE_STATUS = "published"
+MAX_ARTICLE_SLUG = 100
 
 
 # ---------------------------------------------------------------------------
@@ -154,6 +159,21 @@ class TeamFile(_Strict):
         None, description="Allow auto-assignment within the team. Default: _defaults.yaml or true.")
 
 
+class CategoryFile(_Strict):
+    """A Help Center category of one locale."""
+
+    slug: Annotated[str, StringConstraints(pattern=SLUG_RE, min_length=1, max_length=MAX_ARTICLE_SLUG)] = Field(
+        description="Category slug, unique per portal and locale (articles refer to it as `category`).")
+    name: Name = Field(description="Category name shown on the portal.")
+    description: Text | None = Field(None, description="Category description. Default: none.")
+    position: Annotated[int, Field(ge=0)] | None = Field(None, description="Sort position. Default: Chatwoot's.")
+    icon: Annotated[str, StringConstraints(max_length=50)] | None = Field(
+        None, description="Icon (an emoji or icon name). Default: none.")
+
+
+CategoriesByLocale = dict[Locale, list[CategoryFile]]
+
+
 class PortalFile(_Strict):
     """Chatwoot Help Center portal."""
 
@@ -175,6 +195,17 @@ class PortalFile(_Strict):
         None, description="Host name (no scheme) serving the portal, e.g. help.acme.example. "
                           "Unique in the catalog (and on the Chatwoot installation).",
         json_schema_extra={"format": "hostname"})
+    categories: CategoriesByLocale = Field(
+        None, description="Help Center categories per locale: {en: [{slug, name, description, position, icon}]}. "
+                          "Merged with _defaults.yaml's (same slug: this file wins). Each locale must be one "
+                          "of the portal's locales.")
+    articles: ArticlesMode = Field(
+        None, description="additive (default): articles no file claims (e.g. written in the Chatwoot UI) are "
+                          "left alone and removing a file keeps its article; authoritative: Git is the only "
+                          "author, such articles are deleted.")
+    skip_templates: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_ARTICLE_SLUG)]] = Field(
+        None, description='Organisation templates (providers/_articles/<locale>/<name>.md) this portal does not '
+                          'get, by file name without .md; ["*"] = none. Default: all templates.')
 
 
 class AgentFile(_Strict):
@@ -237,6 +268,10 @@ class PortalDefaults(_Strict):
         str, StringConstraints(pattern=PORTAL_SLUG_PREFIX_RE, max_length=30)
     ] = Field(None, description='Prefix of derived portal slugs, e.g. "mkt-". Existing portals keep their slug '
                                 "only if it is written in the provider file.")
+    categories: CategoriesByLocale = Field(
+        None, description="Categories every portal gets in the locales it has (e.g. for the organisation's "
+                          "article templates).")
+    articles: ArticlesMode = Field(None, description="Default articles mode (additive | authoritative).")
 
 
 class DefaultsFile(_Strict):
@@ -272,6 +307,31 @@ class TeamSpec:
 
 
 @dataclass(frozen=True)
+class CategorySpec:
+    locale: str
+    slug: str
+    name: str
+    description: str | None = None
+    position: int | None = None
+    icon: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleSpec:
+    locale: str
+    slug: str  # the Chatwoot slug (unique on the whole installation)
+    title: str
+    content: str  # Markdown body, templates rendered
+    category: str | None = None  # category slug in the same locale
+    description: str | None = None
+    status: str = DEFAULT_ARTICLE_STATUS
+    position: int | None = None
+    tags: tuple[str, ...] = ()
+    source: str = ""  # file it came from
+    template: str | None = None  # template name when rendered from providers/_articles
+
+
+@dataclass(frozen=True)
 class PortalSpec:
     slug: str
     name: str
@@ -281,6 +341,9 @@ class PortalSpec:
     page_title: str | None = None
     homepage_link: str | None = None
     custom_domain: str | None = None
+    categories: list[CategorySpec] = field(default_factory=list)
+    articles: str = DEFAULT_ARTICLES_MODE
+    skip_templates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,6 +367,7 @@ class ProviderSpec:
     membership: str = DEFAULT_MEMBERSHIP
     agents: list[AgentSpec] = field(default_factory=list)
     source: str = ""
+    articles: list[ArticleSpec] = field(default_factory=list)  # filled by catalog.articles
 
 
 def derive_portal_slug(slug: str, prefix: str = "") -> str:
@@ -346,6 +410,10 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
         page_title=pp.page_title,
         homepage_link=pp.homepage_link,
         custom_domain=pp.custom_domain,
+        categories=merge_categories(dp.categories, pp.categories, list(pick(pp.locales, dp.locales,
+                                                                            default=DEFAULT_LOCALES))),
+        articles=pick(pp.articles, dp.articles, default=DEFAULT_ARTICLES_MODE),
+        skip_templates=tuple(pp.skip_templates or ()),
     )
     agents = [
         AgentSpec(
@@ -369,3 +437,17 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
         agents=agents,
         source=source,
     )
+
+
+def merge_categories(defaults: dict | None, own: dict | None, locales: list[str]) -> list[CategorySpec]:
+    """Categories of a portal: _defaults.yaml's in the portal's locales, then the provider's own
+    (the provider's wins for the same locale and slug). Ordered by locale (portal order), then as written."""
+    merged: dict[tuple[str, str], CategorySpec] = {}
+    for source, only_portal_locales in ((defaults or {}, True), (own or {}, False)):
+        for locale, cats in source.items():
+            if only_portal_locales and locale not in locales:
+                continue
+            for c in cats:
+                merged[(locale, c.slug)] = CategorySpec(locale, c.slug, c.name, c.description, c.position, c.icon)
+    order = {loc: i for i, loc in enumerate(locales)}
+    return sorted(merged.values(), key=lambda c: order.get(c.locale, len(order)))

@@ -52,9 +52,17 @@ def render(schema: dict) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+def article_json_schema() -> dict:
+    """JSON Schema of an article's front matter (providers/<slug>/articles/<locale>/<slug>.md)."""
+    from .articles import FrontMatter
+
+    return _schema(FrontMatter, "article.schema.json")
+
+
 SCHEMA_FILES = {
     "provider.schema.json": provider_json_schema,
     "defaults.schema.json": defaults_json_schema,
+    "article.schema.json": article_json_schema,
 }
 
 

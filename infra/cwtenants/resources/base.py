@@ -15,8 +15,10 @@ client, never on the instance and never in state.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -105,6 +107,47 @@ def token_refused(message: str) -> None:
     instead of each sending a request and repeating the same 401."""
     global _token_refused
     _token_refused = message
+
+
+def _expected(exc: BaseException | None) -> bool:
+    from ..chatwoot.errors import ChatwootError
+
+    return isinstance(exc, ChatwootError) or bool(getattr(exc, "expected", False))
+
+
+def short_errors() -> None:
+    """In the dynamic-provider server: one line for expected failures, the traceback for bugs.
+
+    Pulumi's server reports every exception of a provider method with ``traceback.format_exc()``,
+    so a wrong token printed a 30-line traceback per resource. This replaces that function in the
+    provider process only: an API error or a ``Refused`` is reported as its message. After a 401,
+    the other operations of the run fail at once with one short line (``client()``)."""
+    from ..chatwoot.errors import Unauthorized
+
+    full = traceback.format_exc
+    if getattr(full, "cwtenants", False):
+        return
+
+    def format_exc(limit=None, chain=True):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, Unauthorized):
+            token_refused(f"Chatwoot refused the API token ({exc.status}: {exc.message}); see the first error "
+                          "of this run")
+        if _expected(exc):
+            return str(exc)
+        return full(limit, chain)
+
+    format_exc.cwtenants = True
+    traceback.format_exc = format_exc
+
+
+def _in_provider_server() -> bool:
+    main = sys.modules.get("__main__")
+    return getattr(getattr(main, "__spec__", None), "name", "") == "pulumi.dynamic.__main__"
+
+
+if _in_provider_server():  # imported by Pulumi's dynamic-provider server, not by the program or the CLI
+    short_errors()
 
 
 def guard_chatwoot(props: dict, what: str) -> None:
@@ -354,6 +397,15 @@ def vanished(what: str) -> Refused:
     )
 
 
+_SAY_LOCK = threading.Lock()
+
+
 def say(message: str) -> None:
-    """A line in the pulumi CLI output (the engine passes the provider's stdout through)."""
-    print(message, flush=True)
+    """A line in the pulumi CLI output (the engine passes the provider's stdout through, one
+    diagnostic message per line). One write per line, under a lock: `print()` writes the text
+    and the newline separately, so two provider threads interleaved them into "…adopting
+    itportal '…'" plus an empty message (counted in the engine's "N messages")."""
+    line = " ".join(str(message).splitlines()) + "\n"
+    with _SAY_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()

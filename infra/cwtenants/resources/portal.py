@@ -22,7 +22,8 @@ from pulumi.dynamic import CheckFailure, Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import ChatwootError, NotFound, ServerError, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, Refused, claimed_by, client, find_or_create, lists, say, vanished
+from .base import (Gone, KindProvider, ObjectKind, Refused, claimed_by, client, created_empty, find_or_create, lists,
+                   say, vanished)
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -164,6 +165,8 @@ class PortalKind(ObjectKind):
         if adopted:
             claimed_by(live, inputs, f"portal '{slug}'")
             say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
+        else:
+            created_empty.add(("portal", slug))  # no categories or articles to look up in it
         lists.upsert(LIST, live)
         if self.normalise(live) != self.normalise_inputs(inputs):
             live = c.patch(f"/portals/{slug}", body(inputs))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cwtenants import provider_host
+from fallback_hosts import provider_host
 
 
 class Captured(Exception):
@@ -22,7 +22,7 @@ def test_server_gets_a_pool_of_cwt_provider_workers(monkeypatch):
     monkeypatch.setattr(grpc, "server", fake_grpc_server)
     monkeypatch.setenv("CWT_PROVIDER_WORKERS", "12")
     with pytest.raises(Captured):
-        provider_host.main()
+        provider_host.run_server()
     assert seen["workers"] == 12  # not the server's hard-coded 4
     from concurrent import futures
 

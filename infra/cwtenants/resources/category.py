@@ -1,0 +1,153 @@
+"""A Help Center category of the provider's portal (docs/chatwoot-behaviour.md, "Help Center content").
+
+Natural key: (slug, locale) within the portal — Chatwoot refuses a second category with the same
+slug and locale (422 on ``locale``). An existing category with that key is adopted.
+Pulumi id: the numeric category id. Answers are wrapped in ``{"payload": ...}``.
+
+Removing a category from the provider file never deletes it here: the resource is retained, and only
+the portal's ``articles: authoritative`` clean-up (knowledge_base.py) deletes categories no file
+declares. ``offboarding: delete`` removes categories with the portal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from ..chatwoot import ChatwootClient
+from ..chatwoot.errors import NotFound, Unprocessable
+from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
+
+
+def list_key(portal_slug: str) -> str:
+    return f"categories:{portal_slug}"
+
+
+def all_categories(c: ChatwootClient, portal_slug: str, fresh: bool = False) -> list[dict]:
+    """Every category of a portal (one GET; Chatwoot pages categories by 1000)."""
+    if ("portal", portal_slug) in created_empty and not fresh:
+        return lists.get(list_key(portal_slug), lambda: [])
+    return lists.get(list_key(portal_slug),
+                     lambda: (c.get(f"/portals/{portal_slug}/categories") or {}).get("payload") or [], fresh=fresh)
+
+
+def desired(spec, cat) -> dict[str, Any]:
+    """ProviderSpec + CategorySpec → resource inputs."""
+    return {
+        "provider_slug": spec.slug,
+        "portal_slug": spec.portal.slug,
+        "locale": cat.locale,
+        "slug": cat.slug,
+        "name": cat.name,
+        "description": cat.description,
+        "position": cat.position,
+        "icon": cat.icon,
+    }
+
+
+def logical_name(provider_slug: str, cat) -> str:
+    return f"{provider_slug}-category-{cat.locale}-{cat.slug}"
+
+
+def body(inputs: dict) -> dict:
+    out = {
+        "name": inputs["name"],
+        "slug": inputs["slug"],
+        "locale": inputs["locale"],
+        "description": inputs.get("description") or "",
+        "icon": inputs.get("icon") or "",
+    }
+    if inputs.get("position") is not None:
+        out["position"] = inputs["position"]
+    return {"category": out}
+
+
+def _text(v: Any) -> str | None:
+    return v if v not in (None, "") else None
+
+
+class CategoryKind(ObjectKind):
+    name = "category"
+    compared = ("slug", "locale", "name", "description", "position", "icon")
+    local = ("provider_slug", "portal_slug")
+
+    def normalise_inputs(self, inputs: dict) -> dict:
+        return {
+            "slug": inputs.get("slug"),
+            "locale": inputs.get("locale"),
+            "name": inputs.get("name"),
+            "description": _text(inputs.get("description")),
+            "position": inputs.get("position"),
+            "icon": _text(inputs.get("icon")),
+        }
+
+    def normalise(self, live: dict) -> dict:
+        return self.normalise_inputs(live)
+
+    def server_outputs(self, live: dict) -> dict:
+        return {"category_id": live["id"]}
+
+    def find(self, c: ChatwootClient, portal_slug: str, slug: str, locale: str, fresh: bool = False) -> dict | None:
+        return next((x for x in all_categories(c, portal_slug, fresh)
+                     if x.get("slug") == slug and x.get("locale") == locale), None)
+
+    def _same(self, live: dict, inputs: dict) -> bool:
+        want = self.normalise_inputs(inputs)
+        have = self.normalise(live)
+        if want["position"] is None:  # not declared: Chatwoot's own position is fine
+            have["position"] = None
+        return want == have
+
+    def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
+        portal = inputs["portal_slug"]
+        live, adopted = find_or_create(
+            lambda fresh: self.find(c, portal, inputs["slug"], inputs["locale"], fresh),
+            lambda: (c.post(f"/portals/{portal}/categories", body(inputs)) or {})["payload"],
+            taken=lambda exc: isinstance(exc, Unprocessable),  # a concurrent run made it
+        )
+        if adopted:
+            say(f"category '{inputs['locale']}/{inputs['slug']}' of portal '{portal}' (id {live['id']}) "
+                "already exists: adopting it")
+        lists.upsert(list_key(portal), live)
+        if not self._same(live, inputs):
+            live = c.patch(f"/portals/{portal}/categories/{live['id']}", body(inputs))["payload"]
+            lists.upsert(list_key(portal), live)
+        return str(live["id"]), live
+
+    def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
+        portal = props.get("portal_slug")
+        for fresh in (False, True):
+            for x in all_categories(c, portal, fresh):
+                if str(x.get("id")) == id_:
+                    live = dict(x)
+                    if props.get("position") is None:
+                        live["position"] = None
+                    return live
+        raise Gone()
+
+    def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
+        portal = news["portal_slug"]
+        try:
+            live = c.patch(f"/portals/{portal}/categories/{id_}", body(news))["payload"]
+        except NotFound:
+            raise vanished(f"category '{news['locale']}/{news['slug']}' of portal '{portal}'") from None
+        lists.upsert(list_key(portal), live)
+        return live
+
+    def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
+        # Only reached if a state was written without retain_on_delete: still never delete content.
+        say(f"category '{props.get('locale')}/{props.get('slug')}' of portal '{props.get('portal_slug')}' "
+            "kept in Chatwoot")
+
+
+class CategoryProvider(KindProvider):
+    kind = CategoryKind()
+
+
+class Category(Resource, module="cwtenants", name="Category"):
+    category_id: pulumi.Output[int]
+
+    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(CategoryProvider(), name, {"category_id": None, **inputs}, opts)
