@@ -67,7 +67,7 @@ class Provider(pulumi.ComponentResource):
         self.summary = pulumi.Output.all(
             self.inbox.inbox_id, self.team.team_id, self.portal.portal_id, self.portal.slug
         ).apply(lambda v: {"inbox_id": v[0], "team_id": v[1], "portal_id": v[2], "portal_slug": v[3],
-                           "articles": published})
+                           "articles": published, "offboarding": spec.offboarding})
         self.register_outputs({"summary": self.summary})
 
     def _knowledge_base(self, spec: ProviderSpec) -> None:

@@ -37,6 +37,8 @@ def main() -> None:
     url, account_id = target()
     info = stackinfo.read(pulumi.get_root_directory(), pulumi.get_stack())
     check_target(info, url, account_id)
+    if info:
+        say_offboarding(info, {p.slug for p in providers})
     agents = declare_agents(providers)
     summaries = {}
     for spec in providers:
@@ -47,6 +49,23 @@ def main() -> None:
     pulumi.export("providers", summaries)
     pulumi.export("chatwoot_url", url)
     pulumi.export("chatwoot_account_id", account_id)
+
+
+OFFBOARDING_NOTE = {
+    "archive": "its portal is ARCHIVED in Chatwoot (shown as `delete`: it leaves the stack), its inbox and "
+               "team are kept (`delete[retain]`)",
+    "delete": "its inbox, team and portal are DELETED in Chatwoot",
+    "retain": "its inbox, team and portal are kept in Chatwoot (`delete[retain]`)",
+}
+
+
+def say_offboarding(info, declared: set[str]) -> None:
+    """For every provider that leaves the stack, say what its offboarding does in Chatwoot (the
+    preview itself can only say `delete` or `delete[retain]`)."""
+    for slug in sorted(set(info.providers) - declared):
+        mode = info.offboarding.get(slug)
+        if mode in OFFBOARDING_NOTE:
+            pulumi.log.info(f"provider {slug} is removed (offboarding: {mode}): {OFFBOARDING_NOTE[mode]}")
 
 
 def target() -> tuple[str, int | None]:

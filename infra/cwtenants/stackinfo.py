@@ -30,6 +30,8 @@ class StackInfo:
     account_id: int | None = None
     # provider slug -> {"inbox": id, "team": id, "portal": id}
     providers: dict[str, dict[str, int]] = field(default_factory=dict)
+    # provider slug -> offboarding recorded at the last run (retain | archive | delete)
+    offboarding: dict[str, str] = field(default_factory=dict)
 
     def owned(self, except_slug: str | None = None) -> dict[str, dict[int, str]]:
         """{kind: {id: provider slug}} for every provider (but ``except_slug``)."""
@@ -58,6 +60,8 @@ def parse(outputs: dict) -> StackInfo:
     for slug, summary in (outputs.get("providers") or {}).items():
         if isinstance(summary, dict):
             info.providers[slug] = {k: _int(summary.get(f"{k}_id")) for k in KINDS}
+            if summary.get("offboarding"):
+                info.offboarding[slug] = str(summary["offboarding"])
     return info
 
 

@@ -24,8 +24,9 @@ SAMPLES = ROOT / "tests" / "fixtures" / "catalog"  # the test catalog, never the
 
 
 def run(*args: str, env: dict | None = None):
+    # CWT_NO_STACK: never read the developer's selected Pulumi stack (config, outputs) from here
     base = {"NO_COLOR": "1", "CHATWOOT_URL": "", "CHATWOOT_API_TOKEN": "", "CHATWOOT_ACCOUNT_ID": "",
-            "CWT_PROVIDERS_DIR": ""}
+            "CWT_PROVIDERS_DIR": "", "CHATWOOT_PLATFORM_TOKEN": "", "CWT_NO_STACK": "1"}
     return CliRunner().invoke(app, list(args), env={**base, **(env or {})}, catch_exceptions=False)
 
 
@@ -366,6 +367,23 @@ def test_doctor_all_ok(live):
     assert r.exit_code == 0, r.output
     assert "emulator 4.15.1" in r.stdout and "all checks passed" in r.stdout
     assert live["CHATWOOT_API_TOKEN"] not in r.output
+
+
+def test_plan_and_drift_refuse_an_agent_token(live, emu, catalog):
+    # an agent lists only its own inboxes: the comparison would report everything as missing (issue 14)
+    for cmd in ("plan", "drift", "adopt"):
+        r = run(cmd, "-d", str(catalog), env={**live, "CHATWOOT_API_TOKEN": emu.tokens["agent_token"]})
+        assert r.exit_code == 1, r.output
+        assert "role 'agent'" in r.output and "administrator" in r.output
+        assert "would be created" not in r.output
+
+
+def test_doctor_checks_the_platform_token(live, emu):
+    r = run("doctor", env={**live, "CHATWOOT_PLATFORM_TOKEN": "bogus"})
+    assert r.exit_code == 1 and "CHATWOOT_PLATFORM_TOKEN is not usable" in r.stdout
+    assert "all checks passed" not in r.stdout and "bogus" not in r.output
+    r = run("doctor", env={**live, "CHATWOOT_PLATFORM_TOKEN": emu.tokens["platform_token"]})
+    assert r.exit_code == 0 and "the platform token is valid" in r.stdout, r.output
 
 
 def test_doctor_says_what_is_wrong(live, emu):

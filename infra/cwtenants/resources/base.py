@@ -260,6 +260,9 @@ class ObjectKind:
     local: ClassVar[tuple[str, ...]] = ()
     # Server-owned outputs that must be stored as Pulumi secrets.
     secret_outputs: ClassVar[tuple[str, ...]] = ()
+    # Inputs that Chatwoot does not return (e.g. the inbox's ``portal_id``): a refresh keeps them,
+    # so it does not show them as removed.
+    carried: ClassVar[tuple[str, ...]] = ()
 
     def check(self, news: dict) -> list[tuple[str, str]]:
         """Return (property, reason) problems with the inputs."""
@@ -288,6 +291,18 @@ class ObjectKind:
 
     def normalise_inputs(self, inputs: dict) -> dict:
         return {k: inputs.get(k) for k in self.compared}
+
+
+def read_state(kind: ObjectKind, live: dict, props: dict) -> dict:
+    """The live values as a refresh stores them: where Chatwoot's form only normalises what was
+    declared (a lower-cased team name, a reshaped locale list), the declared form is kept, so a
+    refresh shows no change (``name: "Nimbus Cloud Team" => "nimbus cloud team"``) without drift."""
+    have = kind.normalise(live)
+    declared = kind.normalise_inputs(props)
+    for k in kind.compared:
+        if k in props and declared.get(k) == have.get(k):
+            have[k] = props[k]
+    return have
 
 
 def changed_keys(kind: ObjectKind, olds: dict, news: dict) -> list[str]:
@@ -341,8 +356,8 @@ class KindProvider(ResourceProvider):
             live = self.kind.read(client(), id_, props)
         except Gone:
             return ReadResult("", {})
-        state = {k: props.get(k) for k in self.kind.local if k in props}
-        state.update(self.kind.normalise(live))
+        state = {k: props.get(k) for k in (*self.kind.local, *self.kind.carried) if k in props}
+        state.update(read_state(self.kind, live, props))
         return ReadResult(id_, {**state, **self.kind.server_outputs(live), CHATWOOT_KEY: chatwoot_marker()}, state)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:

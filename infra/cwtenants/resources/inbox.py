@@ -70,6 +70,7 @@ class InboxKind(ObjectKind):
                 "enable_auto_assignment", "portal_slug")
     local = ("provider_slug", "offboarding")
     secret_outputs = ("inbox_identifier",)
+    carried = ("portal_id",)  # sent, but Chatwoot answers only help_center.slug (compared as portal_slug)
 
     def normalise_inputs(self, inputs: dict) -> dict:
         return {
