@@ -20,14 +20,21 @@ if [ -z "${CHATWOOT_URL:-}" ]; then
     port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   fi
   echo "demo: starting the Chatwoot emulator on 127.0.0.1:$port (state in $state)"
-  python -m chatwoot_emulator serve --port "$port" --state-dir "$state" --log-level warning >"$state.log" 2>&1 &
+  # a per-start nonce: ready only when the server on the port answers with it (X-Chatwoot-Emulator),
+  # i.e. it is this emulator and not some other server that had the port
+  nonce=$(python -c 'import secrets; print(secrets.token_hex(16))')
+  python -m chatwoot_emulator serve --port "$port" --state-dir "$state" --log-level warning \
+      --instance-id "$nonce" >"$state.log" 2>&1 &
   emu=$!
   trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$port/api" >/dev/null 2>&1 && break
+  ready=0
+  for _ in $(seq 200); do
+    if python -c 'import httpx,sys; sys.exit(httpx.get(sys.argv[1] + "/api", timeout=1).headers.get("x-chatwoot-emulator") != sys.argv[2])' \
+        "http://127.0.0.1:$port" "$nonce" 2>/dev/null; then ready=1; break; fi
     kill -0 $emu 2>/dev/null || { cat "$state.log" >&2; exit 1; }
     sleep 0.1
   done
+  [ "$ready" = 1 ] || { echo "demo: the emulator did not answer on 127.0.0.1:$port (see $state.log)" >&2; exit 1; }
   export CHATWOOT_URL="http://127.0.0.1:$port"
   # tokens.json is mode 0600 and read here without echoing anything
   CHATWOOT_ACCOUNT_ID=$(python -c 'import json,sys; print(json.load(open(sys.argv[1]))["account_id"])' "$state/tokens.json")

@@ -44,14 +44,19 @@ trap cleanup EXIT
 if [ "$emulator" = 1 ]; then
   port=$("$py" -c 'from chatwoot_emulator.testing import free_port; print(free_port())')
   # --delete-delay 0: inbox deletion finishes at once, so the poll after DELETE is deterministic
-  "$py" -m chatwoot_emulator serve --port "$port" --state-dir "$work/emulator" \
+  # ready only when the server on the port answers with this start's nonce (X-Chatwoot-Emulator)
+  nonce=$("$py" -c 'import secrets; print(secrets.token_hex(16))')
+  "$py" -m chatwoot_emulator serve --port "$port" --state-dir "$work/emulator" --instance-id "$nonce" \
       --delete-delay 0 --log-level warning >"$work/emulator.log" 2>&1 &
   emu_pid=$!
+  ready=0
   for _ in $(seq 1 200); do
-    if "$py" -c "import httpx,sys; httpx.get('http://127.0.0.1:$port/api', timeout=1)" 2>/dev/null; then break; fi
+    if "$py" -c 'import httpx,sys; sys.exit(httpx.get(sys.argv[1] + "/api", timeout=1).headers.get("x-chatwoot-emulator") != sys.argv[2])' \
+        "http://127.0.0.1:$port" "$nonce" 2>/dev/null; then ready=1; break; fi
     kill -0 "$emu_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
     sleep 0.1
   done
+  [ "$ready" = 1 ] || { echo "record: the emulator did not answer on port $port" >&2; cat "$work/emulator.log" >&2; exit 1; }
   export CHATWOOT_URL="http://127.0.0.1:$port"
   # tokens come from the emulator's tokens.json (mode 0600) straight into the environment, never printed
   CHATWOOT_API_TOKEN=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['admin_token'])" "$work/emulator/tokens.json")

@@ -1,4 +1,8 @@
-"""Command line: ``python -m chatwoot_emulator serve|reset`` (docs/ARCHITECTURE.md "Emulator contract")."""
+"""Command line: ``python -m chatwoot_emulator serve|reset`` (docs/ARCHITECTURE.md "Emulator contract").
+
+Exit status of ``serve``: 0 when stopped (Ctrl-C or SIGTERM), 2 for bad arguments, 3 when the port cannot
+be bound (one line on stderr, no traceback).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ import sys
 from pathlib import Path
 
 from .faults import FaultConfig
+
+#: Not 3000 (Chatwoot's own port): a client pointed here must never reach a real Chatwoot by mistake.
+DEFAULT_PORT = 3917
+EXIT_PORT_IN_USE = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the emulator HTTP server",
                        description="Run the emulator. Tokens go to <state-dir>/tokens.json (mode 0600), never stdout.")
-    s.add_argument("--port", type=int, default=3000, help="TCP port (default 3000)")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"TCP port (default {DEFAULT_PORT}; 0 = a free port, printed on stdout)")
+    s.add_argument("--instance-id", default=None,
+                   help="nonce sent back in every X-Chatwoot-Emulator header (default: random per start); a "
+                        "launcher passes its own to prove the server on the port is the one it started")
     s.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1, loopback only)")
     s.add_argument("--state-dir", default=".emulator", help="SQLite state + tokens.json (default .emulator)")
     s.add_argument("--latency-ms", type=float, default=0.0, help="fixed delay per request (default 0)")
@@ -57,11 +69,20 @@ def main(argv: list[str] | None = None) -> int:
         drop_rate=args.drop_rate, lost_response_rate=args.lost_response_rate, seed=args.fault_seed,
         delete_delay=args.delete_delay, unknown_portal_status=args.unknown_portal_status,
     )
-    from .server import serve
+    from .server import PortInUse, serve
 
-    serve(args.state_dir, args.host, args.port, config, args.log_level)
+    try:
+        serve(args.state_dir, args.host, args.port, config, args.log_level, args.instance_id)
+    except PortInUse as exc:
+        print(f"chatwoot_emulator: {exc}", file=sys.stderr)
+        return EXIT_PORT_IN_USE
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: stopping is not an error
+        pass
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C during start-up (imports, bootstrap): stop quietly
+        sys.exit(0)

@@ -33,10 +33,14 @@ class Emulator:
         self.stats = Stats()
         self.url = url
         self.tokens = bootstrap(self.store, reuse=read_tokens(self.state_dir))
-        write_tokens(self.state_dir, url, self.tokens)
         # Live dashboard sessions ("presence"), set through the control plane only: (account_id, user_id).
         # Chatwoot keeps presence in Redis for 60 s after the last heartbeat; here it lasts until cleared.
         self.presence: set[tuple[int, int]] = set()
+
+    def publish_tokens(self) -> Path:
+        """Write <state-dir>/tokens.json (mode 0600) with this instance's URL — called once it is listening,
+        so tokens.json never names a port this emulator did not get."""
+        return write_tokens(self.state_dir, self.url, self.tokens)
 
     def online(self, account_id: int, user_id: int) -> bool:
         return (account_id, user_id) in self.presence

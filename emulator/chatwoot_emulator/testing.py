@@ -13,6 +13,7 @@ re-seeded with ``fault_seed`` and stats are reset, so tests see the sequence fro
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from .core import IDENTITY_HEADER
 
 
 def free_port() -> int:
@@ -37,6 +40,9 @@ class EmulatorProcess:
         self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen | None = None
         self._log = None
+        #: sent as --instance-id and expected back in X-Chatwoot-Emulator: proof that the server answering
+        #: on the port is this process, not another one that got the port first
+        self.instance_id = secrets.token_hex(16)
 
     @property
     def url(self) -> str:
@@ -52,7 +58,7 @@ class EmulatorProcess:
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "chatwoot_emulator", "serve", "--port", str(self.port),
-               "--state-dir", str(self.state_dir)]
+               "--state-dir", str(self.state_dir), "--instance-id", self.instance_id]
         opts = {"log_level": "info", **self.opts}
         for key, value in opts.items():
             cmd += [f"--{key.replace('_', '-')}", str(value)]
@@ -65,7 +71,12 @@ class EmulatorProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"emulator exited with {self.proc.returncode}; see {self.log_path}")
-            if self._answers():
+            try:
+                ready = self._answers()
+            except RuntimeError:
+                self.stop()
+                raise
+            if ready:
                 self._after_ready()
                 return self
             time.sleep(0.05)
@@ -74,13 +85,15 @@ class EmulatorProcess:
 
     def _answers(self) -> bool:
         """Ready when GET /api gives any HTTP answer (it may be an injected 500 or a 429) or, if faults
-        drop it, when the control plane answers."""
+        drop it, when the control plane answers — from this process (its X-Chatwoot-Emulator header)."""
         for path in ("/api", "/__emulator__/faults"):
             try:
-                httpx.get(self.url + path, timeout=1.0)
-                return True
+                r = httpx.get(self.url + path, timeout=1.0)
             except httpx.HTTPError:
                 continue
+            if r.headers.get(IDENTITY_HEADER) != self.instance_id:
+                raise RuntimeError(f"another server answers on port {self.port} (not this emulator)")
+            return True
         return False
 
     def _after_ready(self) -> None:

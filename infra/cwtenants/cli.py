@@ -158,7 +158,7 @@ def load_or_exit(folder: Path, allow_empty: bool = True):
     except CatalogError as exc:
         for p in exc.problems:
             err(str(p))
-        raise fail(f"the catalog in {folder} is invalid ({plural(len(exc.problems), 'problem')})",
+        raise fail(f"the catalog in {folder} is invalid ({plural(exc.total, 'problem')})",
                    f"run `cwtenants validate {folder}` and correct the files", exc.problems) from None
 
 
@@ -199,7 +199,7 @@ def validate(
     except CatalogError as exc:
         for p in exc.problems:
             out(github_annotation(p) if fmt == "github" else str(p))
-        n = len(exc.problems)
+        n = exc.total
         err(f"{n} problem{'s' if n != 1 else ''} found", "red")
         raise typer.Exit(EXIT_ERROR) from None
     n = len(catalog.providers)
@@ -492,58 +492,48 @@ def _chosen(files: list, names: list[str]) -> list:
 
 @app.command()
 def emulator(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 3000,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 = a free one, printed).")] = 3917,
     state_dir: Annotated[Path, typer.Option(help="SQLite state and tokens.json.")] = Path(".emulator"),
-    reset: Annotated[bool, typer.Option("--reset", help="Wipe the state first.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Wipe the state first (new tokens).")] = False,
     latency_ms: Annotated[float, typer.Option(help="Delay added to every request.")] = 0.0,
 ) -> None:
     """Run the embedded Chatwoot emulator (a local stand-in for Chatwoot 4.15.1) until Ctrl-C.
 
     It prints the environment to export in another shell; the tokens stay in <state-dir>/tokens.json.
+    Exit 1 with one line when the port is taken or the server there is not the emulator just started.
     """
-    import httpx
+    from . import local_emulator
 
     if reset:
         subprocess.run([sys.executable, "-m", "chatwoot_emulator", "reset", "--state-dir", str(state_dir)],
                        check=True, stdout=subprocess.DEVNULL)
-    cmd = [sys.executable, "-m", "chatwoot_emulator", "serve", "--port", str(port),
-           "--state-dir", str(state_dir), "--latency-ms", str(latency_ms), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd)
-    url = f"http://127.0.0.1:{port}"
 
-    def on_term(_sig, _frame):  # SIGTERM stops the emulator too (the finally below), like Ctrl-C
+    def on_term(_sig, _frame):  # SIGTERM stops the emulator too, like Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                httpx.get(url + "/api", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        if proc.poll() is not None:
-            raise fail(f"the emulator exited with code {proc.returncode}",
-                       f"is port {port} already in use? try --port {port + 1}")
-        tokens = state_dir / "tokens.json"
+        started = local_emulator.start(port, state_dir, latency_ms)
+    except local_emulator.EmulatorStartError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_OK) from None
+    try:
+        tokens, url = started.tokens_path, started.url
         account = json.loads(tokens.read_text())["account_id"]
-        read = f"python3 -c 'import json;print(json.load(open(\"{tokens}\"))[\"admin_token\"])'"
+        read = f"python3 -c 'import json;print(json.load(open(\"{tokens.resolve()}\"))[\"admin_token\"])'"
         err(f"emulator ready at {url} (state in {state_dir}); in another shell:", "green")
         err(f"  export CHATWOOT_URL={url} CHATWOOT_ACCOUNT_ID={account}")
         err(f"  export CHATWOOT_API_TOKEN=\"$({read})\"")
         err("  cwtenants doctor")
         err("Press Ctrl-C to stop.")
-        raise typer.Exit(proc.wait())
+        code = started.proc.wait()
+        raise typer.Exit(code)
     except KeyboardInterrupt:
-        pass
+        err("emulator stopped")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        local_emulator.stop(started.proc)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def main() -> None:
         # Bad input stops the run before any API call, with file:line:col: field: message.
         lines = "\n".join(str(p) for p in err.problems)
         pulumi.log.error(f"the provider catalog in {folder} is invalid:\n{lines}")
-        raise pulumi.RunError(f"{len(err.problems)} problem(s) in the provider catalog") from None
+        raise pulumi.RunError(f"{err.total} problem(s) in the provider catalog") from None
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     providers = in_group(catalog.providers, shard_group())
     url, account_id = target()

@@ -16,12 +16,14 @@ from pydantic import BaseModel, ValidationError
 
 from .models import (
     COLOR_RE,
+    INTERNAL_WEBHOOK_HOSTS_CONTEXT,
     LOCALE_RE,
     PORTAL_SLUG_PREFIX_RE,
     SLUG_RE,
     DefaultsFile,
     ProviderFile,
     ProviderSpec,
+    quote,
     resolve,
 )
 from .yamlpos import YamlDoc, load_yaml_with_positions
@@ -33,6 +35,15 @@ def attach_articles(parsed_files):
     return attach(parsed_files)
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")  # compared case-insensitively: acme.YAML is a provider file too
+
+# Bounds on hostile input (see docs/catalog.md, "Limits"): a file is read only up to
+# MAX_FILE_BYTES, a message quotes at most MAX_QUOTE characters of a value, and at most
+# MAX_PROBLEMS_PER_FILE problems are listed per file (then one line says how many more).
+MAX_FILE_BYTES = 1_000_000
+MAX_MESSAGE = 600
+MAX_FIELD = 120
+MAX_PROBLEMS_PER_FILE = 20
 
 PATTERN_HINTS = {
     SLUG_RE: "lower-case letters and digits, separated by single hyphens",
@@ -50,16 +61,43 @@ class Problem:
     field: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Messages may quote the input; a hostile file must not turn into megabytes of output.
+        object.__setattr__(self, "field", _cap(self.field, MAX_FIELD))
+        object.__setattr__(self, "message", _cap(self.message, MAX_MESSAGE))
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def cap_problems(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS_PER_FILE problems per file, then one saying how many were left out."""
+    by_file: dict[str, list[Problem]] = {}
+    for p in sorted(problems):
+        by_file.setdefault(p.file, []).append(p)
+    out: list[Problem] = []
+    for file, items in by_file.items():
+        out += items[:MAX_PROBLEMS_PER_FILE]
+        if len(items) > MAX_PROBLEMS_PER_FILE:
+            nxt = items[MAX_PROBLEMS_PER_FILE]
+            hidden = len(items) - MAX_PROBLEMS_PER_FILE
+            out.append(Problem(file, nxt.line, nxt.col, "<file>",
+                               f"{hidden} more problem{'s' if hidden != 1 else ''} in this file not shown "
+                               f"(at most {MAX_PROBLEMS_PER_FILE} per file)"))
+    return out
 
 
 class CatalogError(Exception):
     """Raised when the catalog is invalid; ``problems`` lists every problem found."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems: list[Problem] = sorted(problems)
-        n = len(self.problems)
+        problems = list(problems)
+        self.total = n = len(problems)  # problems found; ``problems`` lists at most 20 per file
+        self.problems: list[Problem] = cap_problems(problems)
         super().__init__(f"{n} catalog problem{'s' if n != 1 else ''}:\n" + "\n".join(map(str, self.problems)))
 
 
@@ -121,12 +159,32 @@ class _Parsed:
 # Single file
 # ---------------------------------------------------------------------------
 
-def _read_and_validate(path: Path, model: type[BaseModel], display: str) -> tuple[_Parsed | None, list[Problem]]:
-    """Read YAML, check its structure and validate it against ``model``."""
+def read_text_bounded(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """The file as text, or a positioned problem: unreadable, larger than MAX_FILE_BYTES, not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(display, 1, 1, "<file>", f"cannot read file: {exc}")]
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "<file>", f"cannot read file: {exc.strerror or exc}")]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Problem(display, 1, 1, "<file>",
+                              f"file is larger than {MAX_FILE_BYTES} bytes (a provider file needs a few KB)")]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[start:exc.start].decode("utf-8", errors="replace")) + 1
+        return None, [Problem(display, line, col, "<file>",
+                              f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded (save the file as UTF-8)")]
+
+
+def _read_and_validate(path: Path, model: type[BaseModel], display: str,
+                       context: dict | None = None) -> tuple[_Parsed | None, list[Problem]]:
+    """Read YAML, check its structure and validate it against ``model``."""
+    text, problems = read_text_bounded(path, display)
+    if text is None:
+        return None, problems
     doc = load_yaml_with_positions(text)
     problems = [
         Problem(display, i.line, i.col, "<yaml>" if not i.path and i.message.startswith("YAML") else format_path(i.path),
@@ -142,17 +200,18 @@ def _read_and_validate(path: Path, model: type[BaseModel], display: str) -> tupl
         return None, [Problem(display, line, col, "<root>",
                               f"expected a mapping of keys to values, got a {_yaml_type(doc.data)}")]
     try:
-        validated = model.model_validate(doc.data)
+        validated = model.model_validate(doc.data, context=context)
     except ValidationError as exc:
         problems += [_problem_from_error(display, doc, err, model) for err in exc.errors()]
         # one pass: the rest of the file is still checked, in itself and against the other files
-        salvaged = _without_invalid(doc, model, exc.errors())
+        salvaged = _without_invalid(doc, model, exc.errors(), context)
         return (_Parsed(display, doc, salvaged[0], kept=salvaged[1]) if salvaged else None), problems
     # structural issues (a duplicate key: the first one was kept) are reported, the rest still checked
     return _Parsed(display, doc, validated), problems
 
 
-def _without_invalid(doc: YamlDoc, model: type[BaseModel], errors: list) -> tuple[Any, dict] | None:
+def _without_invalid(doc: YamlDoc, model: type[BaseModel], errors: list,
+                     context: dict | None = None) -> tuple[Any, dict] | None:
     """The model of the document with its invalid values left out (a whole list item, e.g. an agent,
     when something in it is invalid), if what remains is valid within a few rounds; with, per list,
     the original index of every item kept (messages then name the original lines and indexes).
@@ -182,7 +241,7 @@ def _without_invalid(doc: YamlDoc, model: type[BaseModel], errors: list) -> tupl
             else:
                 parent.pop(path[-1], None)
         try:
-            return model.model_validate(data), kept
+            return model.model_validate(data, context=context), kept
         except ValidationError as exc:
             errors = exc.errors()
     return None
@@ -212,7 +271,7 @@ def _problem_from_error(display: str, doc: YamlDoc, err: dict, model: type[BaseM
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
-        msg = f"unknown key '{loc[-1]}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+        msg = f"unknown key {quote(loc[-1])}" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     elif kind == "missing":
         msg = "required key is missing"
     elif value is None and kind.endswith("_type"):
@@ -223,7 +282,7 @@ def _problem_from_error(display: str, doc: YamlDoc, err: dict, model: type[BaseM
         msg = msg.removeprefix("Value error, ")
     elif kind == "string_pattern_mismatch":
         rule = PATTERN_HINTS.get(err["ctx"]["pattern"], f"the pattern {err['ctx']['pattern']}")
-        msg = f"'{value}' does not match: {rule}"
+        msg = f"{quote(value)} does not match: {rule}"
     elif kind == "bool_type":
         msg = "must be true or false"
     return Problem(display, line, col, format_path(loc), msg)
@@ -293,7 +352,9 @@ def _load_defaults(path: Path) -> tuple[DefaultsFile | None, list[Problem]]:
 
 
 def _parse_provider(path: Path, defaults: DefaultsFile | None) -> tuple[_Parsed | None, list[Problem]]:
-    parsed, problems = _read_and_validate(path, ProviderFile, str(path))
+    allowed = (defaults.inbox.internal_webhook_hosts if defaults and defaults.inbox else None) or []
+    parsed, problems = _read_and_validate(path, ProviderFile, str(path),
+                                          context={INTERNAL_WEBHOOK_HOSTS_CONTEXT: allowed})
     if parsed is None:
         return None, problems
     problems += _check_provider(parsed, path)
@@ -325,18 +386,41 @@ def load_provider_file(path: str | os.PathLike, defaults_file: str | os.PathLike
 # Whole catalog
 # ---------------------------------------------------------------------------
 
-def _provider_paths(path_or_dir) -> tuple[list[Path], Path | None]:
-    """Provider files to load, and the directory to look for _defaults.yaml in."""
+def _provider_paths(path_or_dir) -> tuple[list[Path], Path | None, list[Problem]]:
+    """Provider files to load, the directory to look for _defaults.yaml in, and problems with entries
+    of the folder that look like provider files but cannot be one (so none is skipped silently:
+    a skipped file would plan its provider's removal)."""
     if isinstance(path_or_dir, (str, os.PathLike)):
         p = Path(path_or_dir)
         if p.is_dir():
-            files = sorted(
-                f for f in p.iterdir()
-                if f.is_file() and f.suffix in (".yaml", ".yml") and not f.name.startswith(("_", "."))
-            )
-            return files, p
-        return [p], p.parent
-    return [Path(p) for p in path_or_dir], None
+            files, problems = [], []
+            for f in sorted(p.iterdir()):
+                if f.suffix.lower() not in YAML_SUFFIXES or f.name.startswith(("_", ".")):
+                    continue
+                problem = entry_problem(f, p)
+                if problem:
+                    problems.append(problem)
+                else:
+                    files.append(f)
+            return files, p, problems
+        return [p], p.parent, []
+    return [Path(p) for p in path_or_dir], None, []
+
+
+def entry_problem(f: Path, folder: Path) -> Problem | None:
+    """Why the catalog folder entry ``f`` cannot be loaded (symbolic link leaving the folder,
+    not a regular file), or None."""
+    if f.is_symlink():
+        try:
+            target = f.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return Problem(str(f), 1, 1, "<file>", "symbolic link whose target does not exist")
+        if not target.is_relative_to(folder.resolve()):
+            return Problem(str(f), 1, 1, "<file>",
+                           "symbolic link to a file outside the catalog folder (copy the file in instead)")
+    if not f.is_file():
+        return Problem(str(f), 1, 1, "<file>", "not a regular file")
+    return None
 
 
 def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
@@ -347,20 +431,26 @@ def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     ``defaults_file``: defaults to ``<dir>/_defaults.yaml`` when that exists.
     Raises ``CatalogError`` listing all problems of all files, sorted.
     """
-    files, directory = _provider_paths(path_or_dir)
-    problems: list[Problem] = []
-    if defaults_file is None and directory is not None and (directory / DEFAULTS_FILE_NAME).is_file():
+    files, directory, problems = _provider_paths(path_or_dir)
+    if defaults_file is None and directory is not None and (
+            (directory / DEFAULTS_FILE_NAME).is_file() or (directory / DEFAULTS_FILE_NAME).is_symlink()):
         defaults_file = directory / DEFAULTS_FILE_NAME
+        outside = entry_problem(Path(defaults_file), directory)
+        if outside:
+            problems.append(outside)
+            defaults_file = None
     defaults = None
     if defaults_file is not None:
-        defaults, problems = _load_defaults(Path(defaults_file))
+        defaults, more = _load_defaults(Path(defaults_file))
+        problems += more
     if not files and not problems:
-        problems.append(Problem(str(path_or_dir), 0, 0, "<catalog>", "no provider files found"))
+        problems.append(Problem(str(path_or_dir), 1, 1, "<catalog>",
+                                "no provider files found (expected <slug>.yaml files)"))
 
     parsed_files: list[_Parsed] = []
     for f in files:
         if not f.exists():
-            problems.append(Problem(str(f), 0, 0, "<file>", "file does not exist"))
+            problems.append(Problem(str(f), 1, 1, "<file>", "file does not exist"))
             continue
         parsed, more = _parse_provider(f, defaults)
         problems += more

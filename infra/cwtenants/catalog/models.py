@@ -13,7 +13,10 @@ Two layers:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import socket
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +24,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
 # ---------------------------------------------------------------------------
 # Limits and patterns (see docs/catalog.md)
@@ -61,6 +64,16 @@ MAX_ARTICLE_SLUG = 100
 # Value validators
 # ---------------------------------------------------------------------------
 
+MAX_QUOTE = 60  # characters of a value quoted in a message
+
+
+def quote(value: object) -> str:
+    """``'value'`` for a message, cut after MAX_QUOTE characters (hostile files can be huge)."""
+    text = str(value)
+    if len(text) <= MAX_QUOTE:
+        return f"'{text}'"
+    return f"'{text[:MAX_QUOTE]}…' ({len(text)} characters)"
+
 @lru_cache(maxsize=1)
 def known_timezones() -> frozenset[str]:
     """IANA zone ids from zoneinfo (the ids Ruby's TZInfo accepts), minus non-zones."""
@@ -72,25 +85,140 @@ def known_timezones() -> frozenset[str]:
 
 def _check_timezone(value: str) -> str:
     if value not in known_timezones():
-        raise ValueError(f"unknown timezone '{value}' (use an IANA id such as 'Europe/Berlin' or 'UTC')")
+        raise ValueError(f"unknown timezone {quote(value)} (use an IANA id such as 'Europe/Berlin' or 'UTC')")
     return value
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"'{value}' is not an http(s) URL with a host")
+    try:
+        parts = urlsplit(value)
+        host, _port = parts.hostname, parts.port
+    except ValueError:  # bad port, unbalanced [ ] ...
+        raise ValueError(f"{quote(value)} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError(f"{quote(value)} is not an http(s) URL with a host")
     if any(c.isspace() for c in value):
         raise ValueError("URL must not contain whitespace")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("URL must not contain a user name or password (user:password@host): "
+                         "Chatwoot shows it in clear to every administrator")
     return value
+
+
+INTERNAL_WEBHOOK_HOSTS_CONTEXT = "internal_webhook_hosts"
+# Host names that never leave the machine or the local network (no DNS lookup is made).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
+
+
+def _numeric_host(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a numeric host denotes, as HTTP clients read it: also the decimal
+    (``2130706433``), hexadecimal (``0x7f000001``), octal and short (``127.1``) IPv4 forms."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if re.fullmatch(r"0x[0-9a-f]*|[0-9]+", last):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
+        except OSError:
+            raise ValueError(f"host {quote(host)} is not a valid address") from None
+    return None
+
+
+def internal_reason(host: str) -> str | None:
+    """Why ``host`` is an internal target for a webhook (Chatwoot would POST conversations there)."""
+    host = host.lower().rstrip(".")
+    ip = _numeric_host(host)
+    if ip is None:
+        if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+            return "a local host name"
+        if "." not in host:
+            return "a single-label (intranet) host name"
+        return None
+    if ip.version == 4 and str(ip) != host:
+        return f"an IP address written in a non-standard form (it means {ip})"
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address (cloud metadata services live there)"
+    if ip.is_private:
+        return "a private-network address"
+    if not ip.is_global or ip.is_multicast:
+        return "not a public address"
+    return None
+
+
+def _allowed_internal(host: str, allowed: list[str]) -> bool:
+    host = host.lower().rstrip(".")
+    for entry in allowed:
+        if host == entry:
+            return True
+        try:
+            net = ipaddress.ip_network(entry, strict=False)
+            if ipaddress.ip_address(host) in net:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _check_webhook_url(value: str, info: ValidationInfo) -> str:
+    """A webhook must not point inside the network Chatwoot runs in (SSRF): loopback, private,
+    link-local and local names are refused unless _defaults.yaml lists them in
+    ``inbox.internal_webhook_hosts``."""
+    _check_url(value)
+    host = urlsplit(value).hostname or ""
+    reason = internal_reason(host)
+    if reason and reason.startswith("an IP address written"):
+        raise ValueError(f"webhook host {quote(host)} is {reason}; write the address in its usual form")
+    if reason and not _allowed_internal(host, (info.context or {}).get(INTERNAL_WEBHOOK_HOSTS_CONTEXT) or []):
+        raise ValueError(f"webhook host {quote(host)} is {reason}: Chatwoot would send conversation data into "
+                         "its own network; list it in _defaults.yaml inbox.internal_webhook_hosts if intended")
+    return value
+
+
+def _check_internal_host_entry(value: str) -> str:
+    entry = value.lower().rstrip(".")
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return entry
+    except ValueError:
+        pass
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*", entry):
+        raise ValueError(f"{quote(value)} is neither a host name nor an IP address or network (10.0.0.0/8)")
+    return entry
 
 
 def _check_email(value: str) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"invalid email '{value}': {exc}") from None
+        raise ValueError(f"invalid email {quote(value)}: {str(exc)[:200]}") from None
+    _check_lookalikes(value)
     return result.normalized.lower()
+
+
+# Scripts whose letters look alike (a Cyrillic "а" in a Latin word reads as "a").
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _check_lookalikes(value: str) -> None:
+    """Refuse invisible or direction-changing characters (zero-width, bidi overrides: Unicode
+    categories Cc and Cf) and words mixing Latin, Cyrillic and Greek letters."""
+    for i, c in enumerate(value):
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            what = unicodedata.name(c, "control character")
+            raise ValueError(f"must not contain invisible or direction-changing characters "
+                             f"(U+{ord(c):04X} {what} at position {i + 1})")
+    for word in re.findall(r"\w+", value):
+        scripts = sorted({s for s in (unicodedata.name(c, "").split(" ")[0] for c in word if c.isalpha())
+                          if s in _CONFUSABLE_SCRIPTS})
+        if len(scripts) > 1:
+            raise ValueError(f"mixes {' and '.join(s.title() for s in scripts)} letters in {quote(word)} "
+                             "(look-alike characters)")
 
 
 def _check_name(value: str) -> str:
@@ -98,13 +226,14 @@ def _check_name(value: str) -> str:
         raise ValueError("must not start or end with whitespace")
     if any(ord(c) < 32 for c in value):
         raise ValueError("must not contain control characters")
+    _check_lookalikes(value)
     return value
 
 
 def _check_hostname(value: str) -> str:
     host = value.lower().removesuffix(".")
     if not re.fullmatch(HOSTNAME_RE, host):
-        raise ValueError(f"'{value}' is not a host name (write e.g. help.acme.example, without scheme or path)")
+        raise ValueError(f"{quote(value)} is not a host name (write e.g. help.acme.example, without scheme or path)")
     return host
 
 
@@ -115,6 +244,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME), Afte
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Timezone = Annotated[str, AfterValidator(_check_timezone)]
 Url = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_check_url)]
+WebhookUrl = Annotated[str, StringConstraints(max_length=MAX_URL), AfterValidator(_check_webhook_url)]
+InternalHost = Annotated[str, StringConstraints(max_length=253), AfterValidator(_check_internal_host_entry)]
 Color = Annotated[str, StringConstraints(pattern=COLOR_RE)]
 Locale = Annotated[str, StringConstraints(pattern=LOCALE_RE)]
 Greeting = Annotated[str, StringConstraints(min_length=1, max_length=MAX_GREETING)]
@@ -141,8 +272,10 @@ class InboxFile(_Strict):
     greeting: Greeting | None = Field(
         None, description="Greeting message (enables greeting). null = no greeting. Max 10000 chars. "
                           "Default: _defaults.yaml or none.")
-    webhook_url: Url | None = Field(
-        None, description="http(s) URL Chatwoot posts conversation events to. Max 2048 chars. Default: none.",
+    webhook_url: WebhookUrl | None = Field(
+        None, description="http(s) URL Chatwoot posts conversation events to. Max 2048 chars, no credentials; "
+                          "loopback, private, link-local and local host names only if _defaults.yaml lists them "
+                          "in inbox.internal_webhook_hosts. Default: none.",
         json_schema_extra={"format": "uri"})
     enable_auto_assignment: bool = Field(
         None, description="Auto-assign conversations to inbox members. Default: _defaults.yaml or true.")
@@ -255,6 +388,11 @@ class InboxDefaults(_Strict):
     timezone: Timezone = Field(None, description="Default inbox timezone (IANA id).")
     greeting: Greeting = Field(None, description="Default greeting message.")
     enable_auto_assignment: bool = Field(None, description="Default for inbox auto-assignment.")
+    internal_webhook_hosts: list[InternalHost] = Field(
+        None, description="Host names, IP addresses or networks (10.0.0.0/8) that inbox.webhook_url may point to "
+                          "although they are internal (loopback, private, link-local, local names). "
+                          "Default: none (webhooks must go to public hosts).",
+        max_length=100)
 
 
 class TeamDefaults(_Strict):

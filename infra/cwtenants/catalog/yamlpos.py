@@ -11,7 +11,12 @@ Differences from ``yaml.safe_load`` (on purpose):
 * duplicate mapping keys are reported instead of silently keeping the last one;
 * merge keys (``<<``) are rejected (they hide where a value comes from);
 * only ``true``/``false`` (any case) are booleans: YAML 1.1's ``yes``/``no``/
-  ``on``/``off`` stay strings, so the Norwegian locale ``no`` is not ``False``.
+  ``on``/``off`` stay strings, so the Norwegian locale ``no`` is not ``False``;
+* hostile input is bounded before anything big is built: nesting deeper than
+  ``MAX_DEPTH``, more than ``MAX_VALUES`` values after expanding aliases (YAML
+  "billion laughs" bombs), an alias inside its own anchor, numbers longer than
+  ``MAX_NUMBER_CHARS`` and tags other than YAML's plain types (``!!python/...``)
+  are reported as positioned issues instead of exhausting memory or the stack.
 """
 
 from __future__ import annotations
@@ -26,8 +31,65 @@ Path_ = tuple[str | int, ...]
 Pos = tuple[int, int]
 
 
+MAX_DEPTH = 32  # nesting levels (a provider file needs 4)
+MAX_VALUES = 20_000  # values after alias expansion (a provider with 1000 agents needs ~5000)
+MAX_NUMBER_CHARS = 40  # digits of an integer or float
+
+_CORE = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+class LimitExceeded(yaml.MarkedYAMLError):
+    """The document is refused before it is built: a bound was hit (depth, size, number length),
+    an alias contains itself, or a tag is not a plain YAML type. ``problem`` is the message."""
+
+    def __init__(self, mark: yaml.Mark | None, problem: str):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose implicit booleans are only true/false."""
+    """SafeLoader whose implicit booleans are only true/false, with a nesting limit
+    and no alias to an anchor that is still open (a value containing itself)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._open_anchors: list[str] = []
+        self._values = 0  # values the document stands for so far, each alias counted as what it expands to
+        self._sizes: dict[int, int] = {}  # id(collection node) -> values it expands to
+
+    def _count(self, n: int, mark: yaml.Mark) -> None:
+        self._values += n
+        if self._values > MAX_VALUES:
+            raise LimitExceeded(mark, f"YAML limit: more than {MAX_VALUES} values (after expanding aliases)")
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open_anchors:
+                raise LimitExceeded(event.start_mark,
+                                    f"YAML alias '*{event.anchor}' is used inside its own anchor "
+                                    f"'&{event.anchor}' (a value that contains itself)")
+            node = super().compose_node(parent, index)
+            self._count(self._sizes.get(id(node), 1), event.start_mark)
+            return node
+        if self._depth >= MAX_DEPTH:
+            raise LimitExceeded(event.start_mark, f"YAML limit: nesting is deeper than {MAX_DEPTH} levels")
+        self._depth += 1
+        anchor = event.anchor
+        if anchor is not None:
+            self._open_anchors.append(anchor)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor is not None:
+                self._open_anchors.pop()
+        if isinstance(node, yaml.CollectionNode):
+            children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+            self._sizes[id(node)] = 1 + sum(self._sizes.get(id(c), 1) for c in children)
+        self._count(1, node.start_mark)
+        return node
 
 
 # Copy the resolver table so SafeLoader itself is not modified, then drop the
@@ -60,6 +122,7 @@ class YamlDoc:
     data: Any
     positions: dict[Path_, Pos] = field(default_factory=dict)
     issues: list[YamlIssue] = field(default_factory=list)
+    values: int = 0  # values built so far (aliases counted each time they are expanded)
 
     def position(self, path: Path_) -> Pos:
         """Position of ``path`` or of its longest recorded prefix (root: 1:1)."""
@@ -75,31 +138,88 @@ def _pos(node: yaml.Node) -> Pos:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def text_position(text: str, index: int) -> Pos:
+    """1-based (line, column) of character ``index`` of ``text``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def load_yaml_with_positions(text: str) -> YamlDoc:
-    """Parse one YAML document.  Syntax errors become ``issues`` (data is None)."""
-    loader = _Loader(text)
+    """Parse one YAML document.  Syntax errors and exceeded limits become ``issues`` (data is None)."""
     doc = YamlDoc(data=None)
+    loader = None
     try:
+        loader = _Loader(text)  # checks every character first: may raise ReaderError
         root = loader.get_single_node()
         if root is None:
             return doc
         doc.positions[()] = _pos(root)
-        doc.data = _convert(loader, root, (), doc)
+        doc.data = _convert(loader, root, (), doc, 0, set())
+    except LimitExceeded as exc:
+        mark = exc.problem_mark
+        doc.data = None
+        doc.issues.append(YamlIssue(*((mark.line + 1, mark.column + 1) if mark else (1, 1)), (),
+                                    exc.problem))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         parts = [p for p in (exc.context, exc.problem) if p]
         doc.data = None
         doc.issues.append(YamlIssue(line, col, (), "YAML syntax error: " + "; ".join(parts)))
-    except yaml.YAMLError as exc:  # ReaderError (bad bytes / control characters)
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, ESC...) anywhere in the file
         doc.data = None
-        doc.issues.append(YamlIssue(1, 1, (), f"YAML error: {exc}"))
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or b"?")
+        doc.issues.append(YamlIssue(*text_position(text, exc.position), (),
+                                    f"YAML error: character U+{char:04X} is not allowed in a YAML file"))
+    except yaml.YAMLError as exc:
+        doc.data = None
+        doc.issues.append(YamlIssue(1, 1, (), f"YAML error: {str(exc)[:200]}"))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return doc
 
 
-def _convert(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any:
+def _tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+def _convert(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc, depth: int, active: set[int]) -> Any:
+    # Aliases let a small file describe a huge (or, through an alias, deep) value: count every
+    # value built, and the depth reached, including inside expanded aliases.
+    doc.values += 1
+    if doc.values > MAX_VALUES:
+        raise LimitExceeded(node.start_mark, f"YAML limit: more than {MAX_VALUES} values (after expanding aliases)")
+    if depth >= MAX_DEPTH:
+        raise LimitExceeded(node.start_mark, f"YAML limit: nesting is deeper than {MAX_DEPTH} levels "
+                                             "(after expanding aliases)")
+    if id(node) in active:  # defensive: the composer already refuses an alias inside its own anchor
+        raise LimitExceeded(node.start_mark, "YAML alias: a value contains itself")
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(loader, node)
+    expected = _CORE + ("map" if isinstance(node, yaml.MappingNode) else "seq")
+    if node.tag != expected:
+        raise LimitExceeded(node.start_mark, f"YAML tag '{_tag(node.tag)}' is not allowed (write plain values)")
+    active.add(id(node))
+    try:
+        return _collection(loader, node, path, doc, depth, active)
+    finally:
+        active.discard(id(node))
+
+
+def _scalar(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    if node.tag not in _PLAIN_TAGS:
+        raise LimitExceeded(node.start_mark, f"YAML tag '{_tag(node.tag)}' is not allowed (write plain values)")
+    if node.tag in (_CORE + "int", _CORE + "float") and len(node.value) > MAX_NUMBER_CHARS:
+        raise LimitExceeded(node.start_mark, f"YAML limit: number with {len(node.value)} characters "
+                                             f"(at most {MAX_NUMBER_CHARS})")
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # e.g. a timestamp out of range
+        raise LimitExceeded(node.start_mark, f"YAML value cannot be read: {str(exc)[:100]}") from None
+
+
+def _collection(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc, depth: int, active: set[int]) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         first_seen: dict[Any, Pos] = {}
@@ -111,7 +231,7 @@ def _convert(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any
             if not isinstance(key_node, yaml.ScalarNode):
                 doc.issues.append(YamlIssue(*kpos, path, "mapping keys must be plain strings"))
                 continue
-            key = loader.construct_object(key_node)
+            key = _scalar(loader, key_node)
             if not isinstance(key, str):
                 key = str(key)
             if key in first_seen:
@@ -122,12 +242,12 @@ def _convert(loader: _Loader, node: yaml.Node, path: Path_, doc: YamlDoc) -> Any
                 continue
             first_seen[key] = kpos
             doc.positions[path + (key,)] = kpos
-            result[key] = _convert(loader, value_node, path + (key,), doc)
+            result[key] = _convert(loader, value_node, path + (key,), doc, depth + 1, active)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             doc.positions[path + (index,)] = _pos(item)
-            items.append(_convert(loader, item, path + (index,), doc))
+            items.append(_convert(loader, item, path + (index,), doc, depth + 1, active))
         return items
-    return loader.construct_object(node, deep=True)
+    raise AssertionError(f"unexpected YAML node {type(node).__name__}")
