@@ -5,7 +5,7 @@ Never used by the project itself: ``bench/run.py`` points ``PULUMI_PYTHON_CMD`` 
 ``CWT_BENCH_PROVIDER_STATS`` is set. It
 
 * times every gRPC method of the provider server (count, total, max, and the peak number of
-  calls in flight at once — the 4-worker ceiling of notes §A3 shows up here);
+  calls in flight at once — the ceiling of the provider server's 4 gRPC worker threads shows up here);
 * optionally (``CWT_BENCH_PROVIDER_WORKERS=N``) replaces the server's
   ``ThreadPoolExecutor(max_workers=4)`` with N workers, to measure what that ceiling costs;
 * optionally (``CWT_BENCH_PROFILE=1``) runs a cProfile profiler in every worker thread and

@@ -18,8 +18,8 @@ before the step), and peak RSS of the process tree (psutil sampling every 100 ms
 with ``--expect-no-changes``. The benchmark fails (exit 1) if any step's ``peak_60s`` is above
 the client-side budget, or a no-op step wrote anything.
 
-Bench-only switches: ``--provider-workers N`` widens the dynamic-provider gRPC pool (notes
-§A3, via ``bench/provider_shim.py``), ``--profile`` saves cProfile data of the provider process
+Bench-only switches: ``--provider-workers N`` widens the dynamic-provider gRPC pool (Pulumi's
+Python provider server has 4 worker threads; via ``bench/provider_shim.py``), ``--profile`` saves cProfile data of the provider process
 and the program next to the logs. Neither changes the project.
 """
 

@@ -82,13 +82,19 @@ elif [ -x .venv/bin/python ]; then py=.venv/bin/python
 else py=python3; fi
 exec "\$py" -u -c 'import sys
 try:
-    from $2 import main
-except ModuleNotFoundError as exc:  # a checkout older than fallback_hosts/
-    if exc.name != "fallback_hosts":
-        raise
-    from $3 import main
-sys.argv[0] = "$1"
-main()' "\$@"
+    try:
+        from $2 import main
+    except ModuleNotFoundError as exc:  # a checkout older than fallback_hosts/
+        if exc.name != "fallback_hosts":
+            raise
+        from $3 import main
+    sys.argv[0] = "$1"
+    main()
+except ModuleNotFoundError as exc:
+    sys.stderr.write(f"$1 (the cwtenants fallback) needs the project venv, but {sys.executable} has no "
+                     f"module {exc.name!r}: run scripts/setup.sh in the project folder (it creates .venv "
+                     "with the pinned dependencies), then this pulumi command again\\n")
+    sys.exit(1)' "\$@"
 SH
   chmod 0755 "$BIN/$1.tmp" && mv "$BIN/$1.tmp" "$BIN/$1"
 }

@@ -1,5 +1,6 @@
 # Source this file to use the project's toolchain in your shell:  . scripts/env.sh
-# It puts the project venv and the locally built Pulumi CLI first on PATH and keeps all
+# It puts the project venv and the Pulumi CLI (an official one on PATH when compatible, else the
+# one scripts/build-pulumi.sh built) first on PATH and keeps all
 # Pulumi state of the demo inside the repository's ignored .state/ folder.
 _cwt_root=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)
 _cwt_bin=$(PULUMI_BUILD_ONLY_PRINT=1 bash "$_cwt_root/scripts/build-pulumi.sh" --print-bin)

@@ -7,8 +7,8 @@ Every ```sh block in README.md and docs/*.md is preceded by a marker:
 
 `tests/unit/test_doccheck.py` fails on an unmarked block, so a new snippet is never silently
 unchecked; the e2e tests (`tests/e2e/test_docs.py`, `tests/e2e/postgres/test_docs_team.py`) run
-the scenarios in a copy of the checkout (its tracked and new files, the same .venv) against the
-emulator.
+the scenarios in a fresh copy of the checkout (its tracked and new files, its own venv) against
+the emulator.
 
 A scenario's blocks become one bash script, one shell, so `. scripts/env.sh` and `export` carry
 over like in a terminal. Each command line must exit 0, or the code its comment documents
@@ -127,8 +127,9 @@ def to_script(blocks_: list[Block]) -> str:
 
 
 def checkout_copy(dest: Path) -> Path:
-    """A fresh-clone-like copy of this checkout (tracked and new files; a git repository of its
-    own, one commit) sharing this checkout's .venv."""
+    """A fresh-clone-like copy of this checkout: its tracked and new files, a git repository of its
+    own (one commit), no .venv or .state (the doc's `bash scripts/setup.sh` makes its own venv; the
+    Pulumi build is cached outside the repository)."""
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, files):
@@ -141,7 +142,6 @@ def checkout_copy(dest: Path) -> Path:
             target.symlink_to(os.readlink(src))
         else:
             shutil.copy2(src, target)
-    (dest / ".venv").symlink_to(ROOT / ".venv")
     env = git_env()
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "doc-check copy"]):
         subprocess.run(["git", *args], cwd=dest, env=env, check=True, capture_output=True)

@@ -16,6 +16,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 PARTS = ("unit", "emulator", "cassette", "e2e", "postgres")
 TESTS = Path(__file__).resolve().parent
 
@@ -100,6 +102,7 @@ def pytest_collection_finish(session):  # after -k/-m deselection
         _state.by_nodeid[item.nodeid] = part
 
 
+@pytest.hookimpl(tryfirst=True)  # before the terminal reporter writes the test file's name
 def pytest_runtest_logstart(nodeid, location):
     part = _state.by_nodeid.get(nodeid, "other")
     now = time.monotonic()

@@ -42,7 +42,7 @@ ActiveRecord::Base.transaction do
   membership.role = :administrator
   membership.save!
   app = PlatformApp.find_or_create_by!(name: ENV.fetch("CWT_BOOTSTRAP_PLATFORM_APP"))
-  # the Platform API only reaches objects it created or was granted (fact sheet §1.2)
+  # the Platform API only reaches objects it created or was granted (docs/chatwoot-behaviour.md#platform-apps)
   PlatformAppPermissible.find_or_create_by!(platform_app: app, permissible: account)
   PlatformAppPermissible.find_or_create_by!(platform_app: app, permissible: user)
 end

@@ -1,7 +1,7 @@
 """First-start bootstrap and tokens.json (docs/ARCHITECTURE.md "Emulator contract").
 
 Creates account 1 "Marketplace", an administrator, an agent and a platform app that is permissible on
-account 1 and both users (§1.2).  Tokens are written to ``<state-dir>/tokens.json`` with mode 0600
+account 1 and both users (docs/chatwoot-behaviour.md#platform-apps).  Tokens are written to ``<state-dir>/tokens.json`` with mode 0600
 and never printed or logged.
 """
 
@@ -21,7 +21,7 @@ _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 def new_token(length: int = 24) -> str:
-    """Like Rails has_secure_token: 24 base58 characters (§1.1)."""
+    """Like Rails has_secure_token: 24 base58 characters (docs/chatwoot-behaviour.md#authentication)."""
     return "".join(secrets.choice(_B58) for _ in range(length))
 
 

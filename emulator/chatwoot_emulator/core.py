@@ -45,7 +45,7 @@ class Emulator:
     def online(self, account_id: int, user_id: int) -> bool:
         return (account_id, user_id) in self.presence
 
-    # ------------------------------------------------------------ async jobs (§4.3)
+    # ------------------------------------------------------------ async jobs (docs/chatwoot-behaviour.md#asynchronous-deletion)
     def run_jobs(self, all_jobs: bool = False) -> int:
         n = 0
         for job in self.store.due_jobs(all_jobs):
@@ -70,7 +70,7 @@ class Emulator:
             except Exception:  # pragma: no cover - keep the worker alive
                 log.exception("background job failed")
 
-    # ------------------------------------------------------------ auth (§1.1, §4.1)
+    # ------------------------------------------------------------ auth (docs/chatwoot-behaviour.md#authentication, #errors)
     def token_owner(self, request: Request):
         token = request.headers.get("api_access_token") or request.headers.get("api-access-token")
         if not token:
@@ -92,7 +92,7 @@ class Emulator:
         return user
 
     def account_auth(self, request: Request, write: bool = False):
-        """Returns (user, account, account_user, is_admin) or raises the §4.1 error."""
+        """Returns (user, account, account_user, is_admin) or raises the error of docs/chatwoot-behaviour.md#errors."""
         user = self.user_auth(request)
         account = self.store.get("accounts", request.path_params["account_id"])
         if account is None:
@@ -107,7 +107,7 @@ class Emulator:
         return user, account, au, policy.is_admin(au)
 
     def platform_auth(self, request: Request) -> int:
-        """§1.2: token must belong to a PlatformApp."""
+        """docs/chatwoot-behaviour.md#platform-apps: token must belong to a PlatformApp."""
         _, owner = self.token_owner(request)
         if owner is None or owner[0] != "PlatformApp":
             raise ApiError(401, {"error": "Invalid access_token"})

@@ -1,4 +1,4 @@
-"""Rate limiting (§5), deterministic fault injection and request statistics.
+"""Rate limiting (docs/chatwoot-behaviour.md#rate-limiting), deterministic fault injection and request statistics.
 
 Fault model — how the sequence is derived (this is the contract the tests rely on):
 
@@ -17,7 +17,7 @@ Fault model — how the sequence is derived (this is the contract the tests rely
 * Setting ``seed`` (CLI ``--fault-seed`` or ``POST /__emulator__/faults``) re-creates the three
   streams, i.e. restarts the sequence at n = 0.  Changing only rates keeps the position.
 
-Rate limit (§5, rack-attack semantics): a fixed window per wall-clock minute (``floor(time/60)``),
+Rate limit (docs/chatwoot-behaviour.md#rate-limiting, rack-attack semantics): a fixed window per wall-clock minute (``floor(time/60)``),
 ``rate_limit`` requests allowed per window, the rest answered 429 ``text/plain`` ``Retry later`` without
 ``Retry-After``.  ``/health`` is never throttled.  ``rate_limit <= 0`` disables it.  Deviation: real
 Chatwoot safelists 127.0.0.1; the emulator throttles loopback clients on purpose.
@@ -72,7 +72,7 @@ class FaultEngine:
             self.sequence = 0
 
     def throttled(self, path: str) -> bool:
-        """§5 fixed per-minute window; returns True when the request must get 429."""
+        """docs/chatwoot-behaviour.md#rate-limiting fixed per-minute window; returns True when the request must get 429."""
         if path == "/health" or self.config.rate_limit <= 0:
             return False
         with self.lock:

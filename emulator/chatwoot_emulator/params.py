@@ -48,7 +48,7 @@ async def read_body(request: Request) -> tuple[dict, bool]:
 
 
 def root_param(params: dict, is_json: bool, root: str, columns: tuple | None) -> dict:
-    """§2&3 body root keys: ``params.require(root)`` with Rails JSON auto-wrapping.
+    """docs/chatwoot-behaviour.md#general-rules body root keys: ``params.require(root)`` with Rails JSON auto-wrapping.
 
     With a JSON content type, top-level keys are wrapped into ``root`` (only model ``columns``; all keys
     when ``columns`` is None).  Without JSON the root must be nested explicitly.
@@ -64,7 +64,7 @@ def root_param(params: dict, is_json: bool, root: str, columns: tuple | None) ->
 
 
 def permit(src: dict, keys) -> dict:
-    """Strong parameters: unknown keys are dropped silently (§2&3)."""
+    """Strong parameters: unknown keys are dropped silently (docs/chatwoot-behaviour.md#general-rules)."""
     return {k: src[k] for k in keys if k in src}
 
 

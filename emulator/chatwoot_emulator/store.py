@@ -26,7 +26,8 @@ from typing import Any, Iterable
 DB_FILE = "chatwoot.sqlite3"
 
 # kind -> extra DDL (indexes) beyond the common shape
-DOC_KINDS = ("accounts", "users", "platform_apps", "inboxes", "teams", "portals", "categories", "articles")
+DOC_KINDS = ("accounts", "users", "platform_apps", "inboxes", "teams", "portals", "categories", "articles",
+             "custom_roles")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS account_users (
@@ -89,10 +90,14 @@ class Store:
                 self.db.execute(f"CREATE INDEX IF NOT EXISTS {kind}_account ON {kind}(account_id)")
             self.db.execute("CREATE INDEX IF NOT EXISTS categories_parent ON categories(parent_id)")
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_parent ON articles(parent_id)")
-            # §4.2: portal slug / custom_domain unique installation-wide -> index the JSON fields
+            # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: portal slug / custom_domain unique installation-wide -> index the JSON fields
             self.db.execute("CREATE INDEX IF NOT EXISTS portals_slug ON portals(json_extract(data,'$.slug'))")
             self.db.execute("CREATE INDEX IF NOT EXISTS users_email ON users(json_extract(data,'$.email'))")
             self.db.executescript(SCHEMA)
+            # enterprise column (custom roles); added this way so state dirs from before it keep working
+            cols = [r["name"] for r in self.db.execute("PRAGMA table_info(account_users)")]
+            if "custom_role_id" not in cols:
+                self.db.execute("ALTER TABLE account_users ADD COLUMN custom_role_id INTEGER")
 
     def close(self) -> None:
         with self.lock:
@@ -179,7 +184,7 @@ class Store:
 
     # ---------------------------------------------------------------- list queries (one SELECT each)
     def list_inboxes(self, account_id: int) -> list[tuple[dict, dict | None]]:
-        """§3.1 inbox index ordered by lower(name); the linked portal comes from a LEFT JOIN."""
+        """docs/chatwoot-behaviour.md#inboxes inbox index ordered by lower(name); the linked portal comes from a LEFT JOIN."""
         sql = (
             "SELECT i.data AS i, p.data AS p FROM inboxes i "
             "LEFT JOIN portals p ON p.id = json_extract(i.data, '$.portal_id') "
@@ -220,13 +225,13 @@ class Store:
 
     def list_agents(self, account_id: int, user_ids: Iterable[int] | None = None, member_table: str | None = None,
                     member_key: int | None = None) -> list[tuple[dict, dict]]:
-        """Account users joined with users, ordered by lower(name) (§3.5).
+        """Account users joined with users, ordered by lower(name) (docs/chatwoot-behaviour.md#agents).
 
-        With ``member_table``/``member_key`` only members of that inbox/team are returned (§3.2/§3.4).
+        With ``member_table``/``member_key`` only members of that inbox/team are returned (docs/chatwoot-behaviour.md#inbox-members/#team-members).
         """
         sql = (
             "SELECT u.data AS u, au.id AS au_id, au.account_id, au.user_id, au.role, au.availability,"
-            " au.auto_offline, au.inviter_id, au.created_at, au.updated_at, au.active_at "
+            " au.auto_offline, au.inviter_id, au.created_at, au.updated_at, au.active_at, au.custom_role_id "
             "FROM account_users au JOIN users u ON u.id = au.user_id WHERE au.account_id=?"
         )
         args: list = [account_id]
@@ -252,7 +257,9 @@ class Store:
             "account_id": r["account_id"], "user_id": r["user_id"], "role": r["role"],
             "inviter_id": r["inviter_id"], "created_at": r["created_at"], "updated_at": r["updated_at"],
             "active_at": r["active_at"], "availability": r["availability"],
-            "auto_offline": bool(r["auto_offline"]), "custom_role_id": None, "agent_capacity_policy_id": None,
+            "auto_offline": bool(r["auto_offline"]),
+            "custom_role_id": r["custom_role_id"] if "custom_role_id" in keys else None,
+            "agent_capacity_policy_id": None,
         }
 
     def account_user(self, account_id: int, user_id: int) -> dict | None:
@@ -291,6 +298,17 @@ class Store:
                      ts, ts, None),
                 )
             return self.account_user(account_id, user_id)  # type: ignore[return-value]
+
+    def set_custom_role(self, account_id: int, user_id: int, role_id: int | None) -> None:
+        with self.lock:
+            self.db.execute("UPDATE account_users SET custom_role_id=? WHERE account_id=? AND user_id=?",
+                            (role_id, account_id, user_id))
+
+    def clear_custom_role(self, account_id: int, role_id: int) -> None:
+        """A deleted custom role: its account users fall back to their plain role (nullify)."""
+        with self.lock:
+            self.db.execute("UPDATE account_users SET custom_role_id=NULL WHERE account_id=? AND custom_role_id=?",
+                            (account_id, role_id))
 
     def delete_account_user(self, account_id: int, user_id: int) -> None:
         """Removes the membership plus the user's inbox/team memberships in that account."""
@@ -368,7 +386,7 @@ class Store:
             return [r[0] for r in self.db.execute(
                 "SELECT pid FROM permissibles WHERE app_id=? AND ptype=? ORDER BY pid", (app_id, ptype))]
 
-    # ---------------------------------------------------------------- async jobs (§4.3)
+    # ---------------------------------------------------------------- async jobs (docs/chatwoot-behaviour.md#asynchronous-deletion)
     def enqueue(self, kind: str, target_id: int, delay: float) -> None:
         with self.lock:
             self.db.execute("INSERT INTO jobs(kind, target_id, run_at) VALUES (?,?,?)", (kind, target_id, time.time() + delay))
@@ -401,7 +419,7 @@ class Store:
             self.db.execute("COMMIT")
 
     def destroy_portal(self, portal_id: int) -> None:
-        """§3.6: row deleted synchronously, children removed, inboxes' portal_id nulled."""
+        """docs/chatwoot-behaviour.md#portals: row deleted synchronously, children removed, inboxes' portal_id nulled."""
         with self.lock:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM portals WHERE id=?", (portal_id,))

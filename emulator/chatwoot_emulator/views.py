@@ -1,13 +1,14 @@
 """JSON shapes of Chatwoot 4.15.1 responses (the jbuilder views), one function per object.
 
-Each function takes stored documents and returns exactly the keys the fact sheet lists.
+Each function takes stored documents and returns exactly the keys docs/chatwoot-behaviour.md lists (and the
+real-server cassettes show).
 """
 
 from __future__ import annotations
 
-DEFAULT_PORTAL_COLOR = "#1f93ff"  # §3.6 / §6: blank colour is returned as #1f93ff (>=4.12.0)
+DEFAULT_PORTAL_COLOR = "#1f93ff"  # docs/chatwoot-behaviour.md#portals / #defaults-and-normalisation: blank colour is returned as #1f93ff (>=4.12.0)
 
-# §6: 7 rows created on inbox create: Sunday/Saturday closed all day, Mon-Fri 09:00-17:00
+# docs/chatwoot-behaviour.md#defaults-and-normalisation: 7 rows created on inbox create: Sunday/Saturday closed all day, Mon-Fri 09:00-17:00
 def default_working_hours() -> list[dict]:
     rows = []
     for day in range(7):
@@ -24,7 +25,7 @@ def default_working_hours() -> list[dict]:
     return rows
 
 
-# §3.1 widget/twilio keys that are emitted (null) for every inbox
+# docs/chatwoot-behaviour.md#inboxes widget/twilio keys that are emitted (null) for every inbox
 _NULL_WIDGET_KEYS = (
     "allowed_domains", "widget_color", "website_url", "welcome_title", "welcome_tagline", "web_widget_script",
     "website_token", "selected_feature_flags", "reply_time", "messaging_service_sid", "phone_number",
@@ -32,7 +33,7 @@ _NULL_WIDGET_KEYS = (
 
 
 def inbox(doc: dict, portal: dict | None, is_admin: bool) -> dict:
-    """§3.1 Inbox JSON for API and web-widget channels."""
+    """docs/chatwoot-behaviour.md#inboxes Inbox JSON for API and web-widget channels."""
     ch = doc["channel"]
     out = {
         "id": doc["id"],
@@ -77,14 +78,14 @@ def inbox(doc: dict, portal: dict | None, is_admin: bool) -> dict:
         out["webhook_url"] = ch.get("webhook_url")
         out["inbox_identifier"] = ch["identifier"]
         out["additional_attributes"] = ch.get("additional_attributes", {})
-        if is_admin:  # §3.1: hmac_token and secret only for administrators of the account
+        if is_admin:  # docs/chatwoot-behaviour.md#inboxes: hmac_token and secret only for administrators of the account
             out["hmac_token"] = ch["hmac_token"]
             out["secret"] = ch["secret"]
     return out
 
 
 def team(doc: dict, is_member: bool) -> dict:
-    """§3.3 Team JSON."""
+    """docs/chatwoot-behaviour.md#teams Team JSON."""
     return {
         "id": doc["id"],
         "name": doc["name"],
@@ -104,7 +105,7 @@ def availability_status(au: dict, online: bool) -> str:
 
 
 def agent(user: dict, au: dict, online: bool = False) -> dict:
-    """§3.5 Agent JSON (user + account_user membership); ``online`` = the user has a live session."""
+    """docs/chatwoot-behaviour.md#agents Agent JSON (user + account_user membership); ``online`` = the user has a live session."""
     out = {
         "id": user["id"],
         "account_id": au["account_id"],
@@ -125,7 +126,7 @@ def agent(user: dict, au: dict, online: bool = False) -> dict:
 
 
 def portal(doc: dict, category_locales: list, article_locales: list, article_counts: bool = True) -> dict:
-    """§3.6 Portal JSON: config reshaped, colour defaulted, meta counters (``article_counts`` False: the
+    """docs/chatwoot-behaviour.md#portals Portal JSON: config reshaped, colour defaulted, meta counters (``article_counts`` False: the
     article counts over an empty list, as index/create/update render them)."""
     cfg = doc.get("config") or {}
     allowed = cfg.get("allowed_locales") or ["en"]
@@ -170,7 +171,7 @@ def portal(doc: dict, category_locales: list, article_locales: list, article_cou
 
 
 def account(doc: dict) -> dict:
-    """§3.8 Platform account JSON: features lists only enabled flags."""
+    """docs/chatwoot-behaviour.md#platform-api Platform account JSON: features lists only enabled flags."""
     return {
         "id": doc["id"],
         "name": doc["name"],
@@ -185,7 +186,7 @@ def account(doc: dict) -> dict:
 
 
 def user(doc: dict, token: str | None, memberships: list[tuple[dict, dict]]) -> dict:
-    """§3.8 Platform user JSON; memberships = [(account_doc, account_user_row)]."""
+    """docs/chatwoot-behaviour.md#platform-api Platform user JSON; memberships = [(account_doc, account_user_row)]."""
     role = memberships[-1][1]["role"] if memberships else None
     out = {
         "access_token": token,
@@ -214,7 +215,7 @@ def user(doc: dict, token: str | None, memberships: list[tuple[dict, dict]]) -> 
 
 
 def profile(doc: dict, token: str | None, memberships: list[tuple[dict, dict]], online=lambda au: False) -> dict:
-    """§1.3 GET /api/v1/profile: the user object plus ``inviter_id`` and ``type`` and the accounts[] entries;
+    """docs/chatwoot-behaviour.md#profile GET /api/v1/profile: the user object plus ``inviter_id`` and ``type`` and the accounts[] entries;
     ``online(account_user)`` tells whether the user has a live session in that account."""
     base = user(doc, token, memberships)
     base.pop("custom_attributes", None)

@@ -652,6 +652,17 @@ def doctor() -> None:
                 except ChatwootError as exc:
                     bad(f"GET {settings.account_prefix}/teams failed: {exc}",
                         "check the account id and the user's access to it")
+                from .isolation import custom_roles_feature
+
+                on, where = custom_roles_feature(c)  # docs/isolation.md "Custom roles"
+                if on:
+                    ok(f"custom roles: the account has the custom_roles feature ({where})")
+                else:
+                    warn("custom roles: " + (f"the account does not have the custom_roles feature ({where})"
+                                             if on is False else
+                                             f"cannot tell whether the custom_roles feature is on ({where})")
+                         + "; roles declared under `custom_roles:` in _defaults.yaml will not take effect "
+                         "(agents keep the plain agent role)")
             if settings.platform_token:
                 try:
                     c.platform_get(f"/accounts/{settings.account_id}")
@@ -669,6 +680,19 @@ def doctor() -> None:
         out(style(f"{plural(failures, 'check')} failed{skipped}", "red"))
         raise typer.Exit(EXIT_ERROR)
     out(style("all checks passed", "green"))
+
+
+@app.command("verify-isolation")
+def verify_isolation(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = False,
+                     quiet: QuietOpt = False) -> None:
+    """Check that no provider's person can reach another provider's inbox or team (read-only).
+
+    Reads roles, inbox members and team members (3 list calls + 2 per provider). Exit code: 0 isolated,
+    2 someone reaches another provider's corner, 1 error. docs/isolation.md.
+    """
+    from .isolation import command
+
+    command(providers_dir, as_json, quiet)
 
 
 def _settings_kwargs(s) -> dict:

@@ -82,6 +82,8 @@ class Plan:
     unmanaged: list[Unmanaged]
     members_compared: bool
     requests: int = 0
+    rights: list[dict] = field(default_factory=list)  # who holds account-wide rights, and why
+    shared: list[dict] = field(default_factory=list)  # people listed by several providers, and why allowed
 
     @property
     def drift(self) -> bool:
@@ -111,6 +113,8 @@ class Plan:
                 for p in self.providers
             ],
             "unmanaged": [asdict(u) for u in self.unmanaged],
+            "account_wide_rights": self.rights,
+            "shared_people": self.shared,
         }
 
 
@@ -167,6 +171,16 @@ class LiveIndex:
         self.agents = {(a.get("email") or "").lower(): a for a in agents}
         self.by_id = {"inbox": {i.get("id"): i for i in inboxes}, "team": {t.get("id"): t for t in teams},
                       "portal": {p.get("id"): p for p in portals}}
+        self.custom_roles: dict[int, str] = {}  # id → name, read only when the catalog declares custom roles
+        self.custom_roles_on: bool | None = None
+
+    def custom_role_name(self, live_agent: dict, declared: str | None) -> str | None:
+        """The live custom role as the catalog names it; a declared role that cannot take effect (no
+        custom_roles feature, Chatwoot answers null) counts as in place, like the Agent resource does."""
+        rid = live_agent.get("custom_role_id")
+        if rid is None:
+            return declared if declared and self.custom_roles_on is False else None
+        return self.custom_roles.get(rid, f"custom role id {rid}")
 
     @classmethod
     def fetch(cls, c: ChatwootClient, progress: Callable[[str], None] = lambda _m: None) -> "LiveIndex":
@@ -234,13 +248,20 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
         # the global user name only with `manage_user`: without state, plan cannot tell a user
         # cwtenants created from one it found, and it never renames the latter)
         want = AGENT.normalise_inputs(agent_resource.desired(a))
+        found = live.agents.get(a.email)
 
         def norm(live_agent, managed=a.availability is not None, spec_agent=a):
-            have = AGENT.normalise(live_agent, managed)
+            have = AGENT.normalise(live_agent, managed, live.custom_role_name(live_agent, spec_agent.custom_role))
             if not spec_agent.manage_user:
                 have["name"] = spec_agent.name
             return have
-        pp.objects.append(_compare("agent", a.email, live.agents.get(a.email), want, norm))
+        obj = _compare("agent", a.email, found, want, norm)
+        if found is not None and found.get("role") == agent_resource.ADMIN and a.role != agent_resource.ADMIN:
+            obj.note = ("an administrator from before the catalog adopted them keeps that role; one the catalog "
+                        "made administrator becomes agent")
+        if a.custom_role and live.custom_roles_on is False:
+            obj.note = "custom role not in effect: the account has no custom_roles feature"
+        pp.objects.append(obj)
     return pp
 
 
@@ -251,6 +272,12 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     ``stack``: a ``stackinfo.StackInfo`` (the stack's outputs) or None (natural keys only)."""
     before = c.stats_snapshot()["total"]
     live = LiveIndex.fetch(c, progress)
+    if catalog.custom_roles:  # two more reads, only for catalogs that use custom roles
+        from .isolation import custom_roles_feature
+
+        progress("listing custom roles")
+        live.custom_roles = {r.get("id"): r.get("name") for r in c.get("/custom_roles") or []}
+        live.custom_roles_on = custom_roles_feature(c)[0]
     providers = []
     owned = stack.owned_ids() if stack else {}
     for n, spec in enumerate(catalog.providers, 1):
@@ -284,7 +311,17 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     unmanaged += [Unmanaged("portal", slug, p.get("id"))
                   for slug, p in sorted(live.portals.items(), key=lambda kv: kv[0] or "")
                   if slug not in managed_portals and p.get("id") not in mine["portal"]]
-    return Plan(providers, unmanaged, members, requests=c.stats_snapshot()["total"] - before)
+    from .isolation import account_wide
+
+    listed: dict[str, list[str]] = {}
+    for p in catalog.providers:
+        for a in p.agents:
+            listed.setdefault(a.email, []).append(p.slug)
+    staff = {s.email for s in catalog.staff}
+    shared = [{"email": e, "providers": slugs, "why": "staff" if e in staff else "shared: true"}
+              for e, slugs in sorted(listed.items()) if len(slugs) > 1]
+    return Plan(providers, unmanaged, members, requests=c.stats_snapshot()["total"] - before,
+                rights=account_wide(catalog, live.agents.values()), shared=shared)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,6 +368,15 @@ def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str]
                            "`cwtenants adopt` writes provider files for them):", "bold"))
         for u in plan.unmanaged:
             lines.append(f"  ? {u.kind} {u.key!r} (id {u.id})")
+    from .isolation import rights_lines
+
+    lines.append("")
+    lines.append(style("account-wide rights (administrator: every provider's conversations, inboxes, teams "
+                       "and portals):", "bold"))
+    lines += rights_lines(plan.rights)
+    if plan.shared:
+        lines.append(style("people in several providers' inboxes (they see all those conversations):", "bold"))
+        lines += [f"  {s['email']}: {', '.join(s['providers'])} ({s['why']})" for s in plan.shared]
     c = plan.counts()
     keys = [o.key for p in plan.providers for o in p.objects if o.kind == "agent"]
     shared = len(keys) != len(set(keys))

@@ -3,8 +3,8 @@
 - Settings come from the same place ``pulumi preview`` takes them: the selected stack's config
   (``cwtenants:url``, ``cwtenants:accountId``, secret ``cwtenants:apiToken``,
   ``cwtenants:platformToken`` ...) first, then the environment (``CHATWOOT_*``).
-- The token must belong to an administrator of the account: an agent sees only its own inboxes
-  and no teams or portals, so a comparison would report everything as missing.
+- The token must belong to an administrator of the account: an agent lists only its own inboxes,
+  so a comparison would report every other inbox as missing.
 - The stack must manage this Chatwoot URL and account (from its outputs), unless
   ``CWT_ALLOW_OTHER_CHATWOOT=1`` says otherwise.
 """
@@ -90,9 +90,9 @@ def require_administrator(client) -> None:
                              "set CHATWOOT_ACCOUNT_ID (or cwtenants:accountId) to the account the token "
                              "belongs to; `cwtenants doctor` lists the user's accounts")
     raise PreflightError(
-        f"the API token belongs to a user with role '{role}' in account {account}; an agent sees only the "
-        "inboxes it is a member of and no teams or portals, so the comparison would report every object as "
-        "missing", ADMIN_HINT)
+        f"the API token belongs to a user with role '{role}' in account {account}; an agent lists only the "
+        "inboxes it is a member of, so the comparison would report every other inbox as missing (and "
+        "false drift)", ADMIN_HINT)
 
 
 def require_same_chatwoot(info: stackinfo.StackInfo | None, settings, environ: dict | None = None) -> None:

@@ -11,7 +11,7 @@ import pulumi
 from . import stackinfo
 from .catalog import CatalogError, load_catalog
 from .component import Provider
-from .resources import agent
+from .resources import agent, custom_role
 
 ALLOW_OTHER = "allowOtherChatwoot"  # stack config (bool); environment: CWT_ALLOW_OTHER_CHATWOOT=1
 
@@ -39,7 +39,9 @@ def main() -> None:
     check_target(info, url, account_id)
     if info:
         say_offboarding(info, {p.slug for p in providers})
-    agents = declare_agents(providers)
+    roles = declare_custom_roles(catalog.custom_roles)
+    agents = declare_agents(providers, catalog.staff, roles)
+    pulumi.log.info(rights_report(catalog, providers))
     summaries = {}
     for spec in providers:
         # a provider new in the stack must not adopt what another provider owns (only new ones get
@@ -113,6 +115,29 @@ def in_group(providers, group: str) -> list:
     return chosen
 
 
+def rights_report(catalog, providers) -> str:
+    """Who holds account-wide rights and who is shared between providers, and where that comes from.
+
+    Printed by every preview and up. Administrators who were administrators before the catalog
+    adopted them are named by their Agent resource's diff; `cwtenants plan` lists every live one."""
+    admins = [s for s in catalog.staff if s.role == agent.ADMIN]
+    lines = ["account-wide rights (administrator): " + (
+        "; ".join(f"{s.email} (staff, {s.source})" for s in admins) if admins else
+        "nobody declared in the catalog (pre-existing administrators are kept; `cwtenants plan` lists them)")]
+    merged = merge_agents(providers)
+    shared = [(email, spec, slugs) for email, (spec, slugs) in sorted(merged.items()) if len(slugs) > 1]
+    for email, spec, slugs in shared:
+        why = "staff" if spec.staff else "shared: true"
+        lines.append(f"shared between providers ({why}): {email} sees the conversations of {', '.join(slugs)}")
+    return "\n".join(lines)
+
+
+def declare_custom_roles(specs) -> dict[str, custom_role.CustomRole]:
+    """One CustomRole resource per role declared in _defaults.yaml (logical name ``custom-role-<name>``)."""
+    return {s.name: custom_role.CustomRole(custom_role.logical_name(s.name), custom_role.desired(s))
+            for s in specs}
+
+
 def merge_agents(providers) -> dict[str, tuple]:
     """email → (AgentSpec, [slugs]) across providers.
 
@@ -138,14 +163,22 @@ def merge_agents(providers) -> dict[str, tuple]:
     return merged
 
 
-def declare_agents(providers) -> dict[str, agent.Agent]:
-    """One account-user resource per unique email (logical name ``agent-<email>``)."""
+def declare_agents(providers, staff=(), roles=None) -> dict[str, agent.Agent]:
+    """One account-user resource per unique email (logical name ``agent-<email>``): every person
+    the providers list, plus every staff member (declared by every stack: _defaults.yaml is shared)."""
     out: dict[str, agent.Agent] = {}
     names: dict[str, str] = {}
-    for email, (spec, slugs) in sorted(merge_agents(providers).items()):
+    merged = merge_agents(providers)
+    for s in staff:
+        merged.setdefault(s.email, (s, []))
+    roles = roles or {}
+    for email, (spec, slugs) in sorted(merged.items()):
         name = agent.logical_name(email)
         if name in names:
             raise pulumi.RunError(f"agents {names[name]} and {email} map to the same resource name {name}")
         names[name] = email
-        out[email] = agent.Agent(name, agent.desired(spec, slugs))
+        wanted = getattr(spec, "custom_role", None)
+        role_id = roles[wanted].role_id if wanted in roles else None
+        opts = pulumi.ResourceOptions(depends_on=[roles[wanted]]) if wanted in roles else None
+        out[email] = agent.Agent(name, agent.desired(spec, slugs, role_id), opts)
     return out

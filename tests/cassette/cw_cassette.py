@@ -31,7 +31,7 @@ REDACTED = "REDACTED"
 REPLAY_API_TOKEN = "cwt-replay-api-token"
 REPLAY_PLATFORM_TOKEN = "cwt-replay-platform-token"
 
-#: JSON fields whose values are secrets or per-installation identifiers (fact sheet §1, §3.1)
+#: JSON fields whose values are secrets or per-installation identifiers (docs/chatwoot-behaviour.md#authentication, #inboxes)
 SECRET_FIELDS = frozenset({
     "access_token", "hmac_token", "secret", "inbox_identifier", "pubsub_token", "website_token",
     "web_widget_script", "imap_password", "smtp_password", "provider_config", "api_access_token",

@@ -54,7 +54,7 @@ def test_add_remove_and_change_role_do_exactly_that(deployment):
     d = deployment
     d.up()
     live = agents(d)
-    assert live["marta.jansen@harbor-vps.example"]["role"] == "administrator"
+    assert live["marta.jansen@harbor-vps.example"]["role"] == "agent"  # a provider's people are agents
     assert live["tom.de.vries@harbor-vps.example"]["role"] == "agent"
     assert live["marta.jansen@harbor-vps.example"]["name"] == "Marta Jansen"
     assert live["support-lead@marketplace.example"]["availability_status"] == "busy"
@@ -64,7 +64,7 @@ def test_add_remove_and_change_role_do_exactly_that(deployment):
     assert team_emails(d, "nimbus cloud team") == []
     assert_converged(d)
 
-    # Tom leaves, Marta becomes an agent, Jan joins.
+    # Tom leaves, Jan joins (Marta stays an agent: a provider file grants nothing more).
     edit_agents(d, "harbor-vps", [
         {"email": "marta.jansen@harbor-vps.example", "name": "Marta Jansen", "role": "agent"},
         {"email": "support-lead@marketplace.example", "name": "Marketplace Support Lead"},
@@ -102,11 +102,20 @@ def test_same_person_in_two_providers_is_one_account_user(deployment):
     assert lead in team_emails(d, "greenleaf hosting team")
     assert lead in agents(d)
 
-    # Greenleaf (additive) drops her too: the last declaration is gone, so is the account membership.
+    # Greenleaf (additive) drops her too: she is still staff (_defaults.yaml), so she stays an account user.
     edit_agents(d, "greenleaf-hosting", [{"email": "priya.natarajan@greenleaf-hosting.example", "name": "Priya Natarajan"}])
     d.up()
-    assert lead not in agents(d)
+    assert lead in agents(d) and agents(d)[lead]["role"] == "agent"
     assert team_emails(d, "greenleaf hosting team") == ["priya.natarajan@greenleaf-hosting.example"]
+    assert_converged(d)
+
+    # No longer staff either: the last declaration is gone, so is the account membership.
+    defaults = d.providers / "_defaults.yaml"
+    doc = yaml.safe_load(defaults.read_text())
+    doc.pop("staff")
+    defaults.write_text(yaml.safe_dump(doc, sort_keys=False))
+    d.up()
+    assert lead not in agents(d)
     assert_converged(d)
 
 
@@ -141,10 +150,15 @@ def test_hand_added_members_authoritative_removes_additive_keeps(deployment):
 def test_preexisting_administrator_is_never_removed(deployment):
     d = deployment
     admin = d.emulator.tokens["admin_email"]
-    edit_agents(d, "nimbus-cloud", [{"email": admin, "name": "Marketplace Admin", "role": "administrator"}])
+    # listed by a provider (so declared 'agent'): adopted, and kept administrator
+    edit_agents(d, "nimbus-cloud", [{"email": admin, "name": "Marketplace Admin"}])
     d.up()
     assert team_emails(d, "nimbus cloud team") == [admin]
     assert len([a for a in d.api("GET", "/agents").json() if a["email"] == admin]) == 1  # adopted, not duplicated
+    assert agents(d)[admin]["role"] == "administrator"
+    preview = d.run("preview", "--refresh", "--expect-no-changes")  # kept on purpose: no drift ...
+    assert f"agent {admin} holds account-wide rights: administrator before the catalog adopted them (kept)" in \
+        preview.stdout + preview.stderr  # ... but named
 
     edit_agents(d, "nimbus-cloud", None)
     d.up()
@@ -158,7 +172,7 @@ def test_faults_during_a_membership_change_never_empty_the_team(deployment):
     d = deployment
     d.up()
     edit_agents(d, "harbor-vps", [
-        {"email": "marta.jansen@harbor-vps.example", "name": "Marta Jansen", "role": "administrator"},
+        {"email": "marta.jansen@harbor-vps.example", "name": "Marta Jansen"},
         {"email": "jan.bakker@harbor-vps.example", "name": "Jan Bakker"},
     ])
     d.emulator.control("POST", "faults", json={"seed": 5, "error_rate": 0.2, "drop_rate": 0.1, "lost_response_rate": 0.3})

@@ -65,7 +65,9 @@ def test_errors_drops_and_lost_responses_converge_without_duplicates(deployment,
         if proc.returncode == 0:
             break
     faulted = injected(seed, deployment.stats()["total"])
-    assert all(faulted.values()), faulted  # every kind of fault did happen
+    # every kind of fault did happen: for seeds 3 and 11 each kind is drawn within the first 12
+    # requests, and one `up --continue-on-error` of the fixture catalog makes many more
+    assert all(faulted.values()), faulted
     deployment.emulator.control("POST", "faults", json={"error_rate": 0, "drop_rate": 0, "lost_response_rate": 0})
     proc = deployment.run("up", "--yes", check=False)
     errors = [line.strip() for line in proc.stdout.splitlines() if "error" in line.lower()]

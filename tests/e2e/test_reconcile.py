@@ -19,7 +19,7 @@ def test_up_creates_one_of_each_then_second_up_makes_no_write(deployment):
     assert _names(deployment.api("GET", "/inboxes")) == [
         "Greenleaf Hosting Support", "Harbor VPS Support", "Nimbus Cloud Support"]
     assert _names(deployment.api("GET", "/teams")) == [
-        "greenleaf hosting team", "harbor vps team", "nimbus cloud team"]  # §3.3 lower-cased
+        "greenleaf hosting team", "harbor vps team", "nimbus cloud team"]  # docs/chatwoot-behaviour.md#teams lower-cased
     portals = deployment.api("GET", "/portals").json()["payload"]
     assert sorted(p["slug"] for p in portals) == ["greenleaf-hosting-965a9ea1", "harbor-vps-help", "nimbus-cloud-d231b58d"]
 

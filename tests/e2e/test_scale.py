@@ -3,7 +3,7 @@
 Not timed (the benchmark is ``bench/run.py``). What it proves:
 
 * the program registers 5 dynamic resources per provider (+ one per agent) without the dill
-  ``RecursionError`` of Pulumi's ``serialize_provider`` (notes §A3: it bites after a few hundred
+  ``RecursionError`` of Pulumi's ``serialize_provider`` (it bites after a few hundred
   resources for providers holding state; ours are stateless classes pickled by reference);
 * everything is created once (one inbox, team and portal per provider in Chatwoot);
 * a ``pulumi preview --expect-no-changes`` right after is clean, and ``no-op up`` writes nothing;

@@ -1,4 +1,4 @@
-"""Rate limiting (§5), deterministic fault injection, stats and the control plane.
+"""Rate limiting (docs/chatwoot-behaviour.md#rate-limiting), deterministic fault injection, stats and the control plane.
 
 The fault sequence contract is documented in chatwoot_emulator/faults.py.
 """
@@ -36,7 +36,7 @@ def _outcomes(emu, n: int) -> list:
 
 
 def test_same_seed_same_sequence(emu):
-    """§5 / fault model: same seed → same fault sequence (run twice, compare); differs from another seed."""
+    """docs/chatwoot-behaviour.md#rate-limiting / fault model: same seed → same fault sequence (run twice, compare); differs from another seed."""
     rates = {"error_rate": 0.3, "drop_rate": 0.15, "lost_response_rate": 0.15}
     emu.control("POST", "faults", json=dict(rates, seed=42))
     first = _outcomes(emu, 40)
@@ -62,7 +62,7 @@ def test_sequence_matches_documented_derivation(emu):
 
 
 def test_rate_limit_429_plain_text_no_retry_after(emu):
-    """§5: throttled → 429 text/plain "Retry later", no Retry-After; /health never throttled."""
+    """docs/chatwoot-behaviour.md#rate-limiting: throttled → 429 text/plain "Retry later", no Retry-After; /health never throttled."""
     if time.time() % 60 > 57:  # stay inside one fixed wall-clock window
         time.sleep(60 - time.time() % 60 + 0.1)
     emu.control("POST", "faults", json={"rate_limit": 5})
@@ -79,7 +79,7 @@ def test_rate_limit_429_plain_text_no_retry_after(emu):
 
 
 def test_injected_500(emu, admin):
-    """§4.1 shape for injected 500s; the write is NOT applied."""
+    """docs/chatwoot-behaviour.md#errors shape for injected 500s; the write is NOT applied."""
     emu.control("POST", "faults", json={"error_rate": 1.0})
     r = admin.post(f"{A1}/teams", json={"name": "never created"})
     assert r.status_code == 500 and r.json() == {"status": 500, "error": "Internal Server Error"}

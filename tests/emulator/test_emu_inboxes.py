@@ -1,4 +1,4 @@
-"""Inboxes (§3.1, §4.3, §6)."""
+"""Inboxes (docs/chatwoot-behaviour.md#inboxes, #asynchronous-deletion, #defaults-and-normalisation)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ ADMIN_ONLY = {"hmac_token", "secret"}
 
 
 def test_inbox_json_keys_exact_for_admin(admin):
-    """§3.1: API inbox JSON has exactly the listed keys; admins also get hmac_token and secret."""
+    """docs/chatwoot-behaviour.md#inboxes: API inbox JSON has exactly the listed keys; admins also get hmac_token and secret."""
     inbox = new_inbox(admin, "Keys")
     assert set(inbox) == ALWAYS | NULL_FOR_API | API_BLOCK | ADMIN_ONLY | {"hmac_mandatory"}
     assert all(inbox[k] is None for k in NULL_FOR_API)
@@ -35,7 +35,7 @@ def test_inbox_json_keys_exact_for_admin(admin):
 
 
 def test_agent_does_not_see_admin_only_fields(admin, agent):
-    """§3.1: hmac_token and secret only if the caller is an administrator of the account."""
+    """docs/chatwoot-behaviour.md#inboxes: hmac_token and secret only if the caller is an administrator of the account."""
     inbox = new_inbox(admin, "Hidden secrets")
     me = agent.get("/api/v1/profile").json()["id"]
     assert admin.post(f"{A1}/inbox_members", json={"inbox_id": inbox["id"], "user_ids": [me]}).status_code == 200
@@ -49,7 +49,7 @@ def test_agent_does_not_see_admin_only_fields(admin, agent):
 
 
 def test_defaults(admin):
-    """§6: inbox defaults (timezone UTC, auto assignment on, email collect on, friendly sender…)."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: inbox defaults (timezone UTC, auto assignment on, email collect on, friendly sender…)."""
     inbox = new_inbox(admin, "Defaults")
     assert inbox["timezone"] == "UTC"
     assert inbox["enable_auto_assignment"] is True
@@ -62,7 +62,7 @@ def test_defaults(admin):
 
 
 def test_default_working_hours(admin):
-    """§6: 7 rows; Sunday and Saturday closed all day, Mon–Fri 09:00–17:00."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: 7 rows; Sunday and Saturday closed all day, Mon–Fri 09:00–17:00."""
     wh = new_inbox(admin, "Hours")["working_hours"]
     assert [r["day_of_week"] for r in wh] == list(range(7))
     for row in wh:
@@ -74,7 +74,7 @@ def test_default_working_hours(admin):
 
 
 def test_list_payload_ordered_by_lower_name(admin):
-    """§3.1: GET inboxes → {"payload": [...]} ordered by lower(name)."""
+    """docs/chatwoot-behaviour.md#inboxes: GET inboxes → {"payload": [...]} ordered by lower(name)."""
     new_inbox(admin, "zz last")
     new_inbox(admin, "AA first")
     r = admin.get(f"{A1}/inboxes")
@@ -84,38 +84,38 @@ def test_list_payload_ordered_by_lower_name(admin):
 
 
 def test_duplicate_names_allowed(admin):
-    """§4.2: inbox names are not unique."""
+    """docs/chatwoot-behaviour.md#duplicates-and-missing-objects: inbox names are not unique."""
     a, b = new_inbox(admin, "Same"), new_inbox(admin, "Same")
     assert a["id"] != b["id"]
 
 
 def test_create_without_channel_is_500(admin):
-    """§3.1: a body without a channel object → 500."""
+    """docs/chatwoot-behaviour.md#inboxes: a body without a channel object → 500."""
     r = admin.post(f"{A1}/inboxes", json={"name": "no channel"})
     assert r.status_code == 500 and r.json() == {"status": 500, "error": "Internal Server Error"}
 
 
 def test_inbox_root_key_is_ignored(admin):
-    """§2&3: inboxes read top-level keys; a body nested under "inbox" is ignored."""
+    """docs/chatwoot-behaviour.md#general-rules: inboxes read top-level keys; a body nested under "inbox" is ignored."""
     r = admin.post(f"{A1}/inboxes", json={"inbox": {"name": "nested"}, "channel": {"type": "api"}})
     assert r.status_code == 422
     assert r.json() == {"message": "Name can't be blank", "attributes": ["name"]}
 
 
 def test_unsupported_channel_type(admin):
-    """§3.1: unknown channel type (e.g. twilio) → 422 Channel must exist."""
+    """docs/chatwoot-behaviour.md#inboxes: unknown channel type (e.g. twilio) → 422 Channel must exist."""
     r = admin.post(f"{A1}/inboxes", json={"name": "x", "channel": {"type": "twilio"}})
     assert r.status_code == 422 and r.json()["message"] == "Channel must exist"
 
 
 def test_invalid_sender_name_type_is_500(admin):
-    """§3.1/§4.2: invalid enum value → 500."""
+    """docs/chatwoot-behaviour.md#inboxes/#duplicates-and-missing-objects: invalid enum value → 500."""
     r = admin.post(f"{A1}/inboxes", json={"name": "x", "sender_name_type": "weird", "channel": {"type": "api"}})
     assert r.status_code == 500
 
 
 def test_web_widget_inbox(admin):
-    """§3.1: web_widget channel: website_url required, widget_color default #1f93ff, website_token generated."""
+    """docs/chatwoot-behaviour.md#inboxes: web_widget channel: website_url required, widget_color default #1f93ff, website_token generated."""
     r = admin.post(f"{A1}/inboxes", json={"name": "Widget", "channel": {"type": "web_widget",
                                                                           "website_url": "https://a.example"}})
     assert r.status_code == 200
@@ -128,7 +128,7 @@ def test_web_widget_inbox(admin):
 
 
 def test_update_attributes_and_channel(admin):
-    """§3.1: PATCH with flat attributes and editable channel attrs (without channel.type)."""
+    """docs/chatwoot-behaviour.md#inboxes: PATCH with flat attributes and editable channel attrs (without channel.type)."""
     inbox = new_inbox(admin, "Upd")
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={
         "name": "Updated", "timezone": "Europe/Berlin", "greeting_enabled": True, "greeting_message": "hi",
@@ -144,14 +144,14 @@ def test_update_attributes_and_channel(admin):
 
 
 def test_invalid_timezone_is_422(admin):
-    """§3.1: timezone must be a TZInfo identifier."""
+    """docs/chatwoot-behaviour.md#inboxes: timezone must be a TZInfo identifier."""
     inbox = new_inbox(admin, "tz")
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={"timezone": "Mars/Olympus"})
     assert r.status_code == 422 and r.json()["attributes"] == ["timezone"]
 
 
 def test_working_hours_update(admin):
-    """§3.1/§6: working_hours array on update; open_all_day rewrites 00:00–23:59; invalid rows ignored."""
+    """docs/chatwoot-behaviour.md#inboxes/#defaults-and-normalisation: working_hours array on update; open_all_day rewrites 00:00–23:59; invalid rows ignored."""
     inbox = new_inbox(admin, "WH")
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={"working_hours_enabled": True, "working_hours": [
         {"day_of_week": 6, "closed_all_day": False, "open_hour": 10, "open_minutes": 0, "close_hour": 14,
@@ -169,20 +169,20 @@ def test_working_hours_update(admin):
 
 
 def test_working_hours_bad_day_is_500(admin):
-    """§6: a day_of_week outside 0–6 → 500."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: a day_of_week outside 0–6 → 500."""
     inbox = new_inbox(admin, "WH bad")
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={"working_hours": [{"day_of_week": 7}]})
     assert r.status_code == 500
 
 
 def test_working_hours_ignored_on_create(admin):
-    """§3.1: working_hours is update only (ignored on create)."""
+    """docs/chatwoot-behaviour.md#inboxes: working_hours is update only (ignored on create)."""
     inbox = new_inbox(admin, "WH create", working_hours=[{"day_of_week": 0, "open_all_day": True}])
     assert inbox["working_hours"][0]["closed_all_day"] is True
 
 
 def test_csat_config_filled_on_update_only(admin):
-    """§6: csat_config stored as sent on create; on update missing keys are filled."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: csat_config stored as sent on create; on update missing keys are filled."""
     inbox = new_inbox(admin, "CSAT", csat_config={"message": "rate"})
     assert inbox["csat_config"] == {"message": "rate"}
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={"csat_config": {"message": "rate"}})
@@ -193,7 +193,7 @@ def test_csat_config_filled_on_update_only(admin):
 
 
 def test_portal_link_help_center(admin):
-    """§3.1/§6: portal_id is not returned; help_center{name, slug} appears when linked."""
+    """docs/chatwoot-behaviour.md#inboxes/#defaults-and-normalisation: portal_id is not returned; help_center{name, slug} appears when linked."""
     portal = admin.post(f"{A1}/portals", json={"name": "Inbox HC", "slug": "inbox-hc"}).json()
     inbox = new_inbox(admin, "Linked", portal_id=portal["id"])
     assert "portal_id" not in inbox
@@ -205,20 +205,20 @@ def test_portal_link_help_center(admin):
 
 
 def test_nonexistent_portal_id_is_500(admin):
-    """§3.1/§4.2: non-existent portal_id → 500 (FK violation)."""
+    """docs/chatwoot-behaviour.md#inboxes/#duplicates-and-missing-objects: non-existent portal_id → 500 (FK violation)."""
     r = admin.post(f"{A1}/inboxes", json={"name": "x", "portal_id": 987654, "channel": {"type": "api"}})
     assert r.status_code == 500 and r.json() == {"status": 500, "error": "Internal Server Error"}
 
 
 def test_string_null_becomes_null(admin):
-    """§3.1: top-level string "null" is converted to null."""
+    """docs/chatwoot-behaviour.md#inboxes: top-level string "null" is converted to null."""
     inbox = new_inbox(admin, "nullish", greeting_message="hello")
     r = admin.patch(f"{A1}/inboxes/{inbox['id']}", json={"greeting_message": "null"})
     assert r.json()["greeting_message"] is None
 
 
 def test_async_delete_stays_listed_until_job_runs(admin, emu):
-    """§3.1/§4.3: DELETE answers 200 with a message; the inbox stays visible until the job runs."""
+    """docs/chatwoot-behaviour.md#inboxes/#asynchronous-deletion: DELETE answers 200 with a message; the inbox stays visible until the job runs."""
     inbox = new_inbox(admin, "Doomed")
     r = admin.delete(f"{A1}/inboxes/{inbox['id']}")
     assert r.status_code == 200
@@ -231,7 +231,7 @@ def test_async_delete_stays_listed_until_job_runs(admin, emu):
 
 
 def test_async_delete_runs_after_delay(admin, emu):
-    """§4.3: the background job runs by itself after --delete-delay (set to 0.3 s at run time here)."""
+    """docs/chatwoot-behaviour.md#asynchronous-deletion: the background job runs by itself after --delete-delay (set to 0.3 s at run time here)."""
     emu.control("POST", "faults", json={"delete_delay": 0.3})
     try:
         inbox = new_inbox(admin, "Doomed later")
@@ -246,7 +246,7 @@ def test_async_delete_runs_after_delay(admin, emu):
 
 
 def test_reset_secret(admin):
-    """§3.1: POST reset_secret (≥4.13.0) returns the inbox with a new secret."""
+    """docs/chatwoot-behaviour.md#inboxes: POST reset_secret (≥4.13.0) returns the inbox with a new secret."""
     inbox = new_inbox(admin, "secret")
     r = admin.post(f"{A1}/inboxes/{inbox['id']}/reset_secret")
     assert r.status_code == 200 and r.json()["secret"] != inbox["secret"]

@@ -1,6 +1,6 @@
 """Durable state, bootstrap, tokens.json, CLI, reset, loopback binding and list performance.
 
-ARCHITECTURE.md "Emulator contract"; fact-sheet sections as cited per test.
+ARCHITECTURE.md "Emulator contract"; docs/chatwoot-behaviour.md sections as cited per test.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ P = "/platform/api/v1"
 
 
 def test_tokens_file(emu):
-    """§1.3/ARCHITECTURE: tokens.json mode 0600 with url, account_id, admin/agent/platform tokens, admin_email."""
+    """docs/chatwoot-behaviour.md#profile/ARCHITECTURE: tokens.json mode 0600 with url, account_id, admin/agent/platform tokens, admin_email."""
     path = emu.state_dir / "tokens.json"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     t = json.loads(path.read_text())
@@ -34,7 +34,7 @@ def test_tokens_file(emu):
 
 
 def test_bootstrap_objects(admin, platform):
-    """§1.2: account 1 "Marketplace", an administrator and an agent, platform app permissible on all three."""
+    """docs/chatwoot-behaviour.md#platform-apps: account 1 "Marketplace", an administrator and an agent, platform app permissible on all three."""
     assert platform.get(f"{P}/accounts/1").json()["name"] == "Marketplace"
     roles = sorted(a["role"] for a in admin.get(f"{A1}/agents").json()[:2])
     assert roles == ["administrator", "agent"]
@@ -142,7 +142,7 @@ def test_cli_help():
 
 
 def test_list_3000_inboxes_via_storage(emu, admin):
-    """§3.1 list is not paginated: 3000 inboxes inserted through the storage layer list in one call."""
+    """docs/chatwoot-behaviour.md#inboxes list is not paginated: 3000 inboxes inserted through the storage layer list in one call."""
     store = Store(emu.state_dir)  # a second connection to the same WAL database
     t0 = time.perf_counter()
     docs = [(1, build_inbox_doc(store, 1, {"name": f"bulk {i:04d}"}, {"type": "api"})) for i in range(3000)]

@@ -1,4 +1,4 @@
-"""Platform API (§1.2, §3.8, §4.1)."""
+"""Platform API (docs/chatwoot-behaviour.md#platform-apps, #platform-api, #errors)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ USER_KEYS = {"access_token", "account_id", "available_name", "avatar_url", "conf
 
 
 def test_bad_platform_token(make_client, emu):
-    """§1.2: bad token → 401 Invalid access_token (also a user token)."""
+    """docs/chatwoot-behaviour.md#platform-apps: bad token → 401 Invalid access_token (also a user token)."""
     for tok in ("nope", emu.tokens["admin_token"], None):
         r = make_client(tok).get(f"{P}/accounts")
         assert r.status_code == 401 and r.json() == {"error": "Invalid access_token"}
 
 
 def test_accounts_list_create_show_update(platform):
-    """§3.8: list = bare array of permissible accounts; create adds a permissible; show/update."""
+    """docs/chatwoot-behaviour.md#platform-api: list = bare array of permissible accounts; create adds a permissible; show/update."""
     r = platform.get(f"{P}/accounts")
     assert r.status_code == 200 and [a["id"] for a in r.json()] == [1]
     r = platform.post(f"{P}/accounts", json={"name": "Tenant A", "support_email": "s@a.example",
@@ -35,13 +35,13 @@ def test_accounts_list_create_show_update(platform):
 
 
 def test_account_bad_status_500(platform):
-    """§4.2: invalid enum (account status) → 500."""
+    """docs/chatwoot-behaviour.md#duplicates-and-missing-objects: invalid enum (account status) → 500."""
     acc = platform.post(f"{P}/accounts", json={"name": "enum"}).json()
     assert platform.patch(f"{P}/accounts/{acc['id']}", json={"status": "frozen"}).status_code == 500
 
 
 def test_unknown_id_404_and_non_permissible_401(platform, emu):
-    """§1.2/§4.1: unknown id → 404 {"status":404,"error":"Not Found"}; foreign object → 401 Non permissible."""
+    """docs/chatwoot-behaviour.md#platform-apps/#errors: unknown id → 404 {"status":404,"error":"Not Found"}; foreign object → 401 Non permissible."""
     r = platform.get(f"{P}/accounts/99999")
     assert r.status_code == 404 and r.json() == {"status": 404, "error": "Not Found"}
     assert platform.get(f"{P}/users/99999").status_code == 404
@@ -56,7 +56,7 @@ def test_unknown_id_404_and_non_permissible_401(platform, emu):
 
 
 def test_users_create_find_or_create(platform):
-    """§1.2/§3.8: POST users with an existing email returns the existing user (claims it)."""
+    """docs/chatwoot-behaviour.md#platform-apps/#platform-api: POST users with an existing email returns the existing user (claims it)."""
     r = platform.post(f"{P}/users", json={"name": "Pat", "email": "Pat@Example.com", "password": "Passw0rd!"})
     assert r.status_code == 200
     u = r.json()
@@ -67,7 +67,7 @@ def test_users_create_find_or_create(platform):
 
 
 def test_users_create_validation(platform):
-    """§3.8: name required, password required with complexity rules (§8)."""
+    """docs/chatwoot-behaviour.md#platform-api: name required, password required with complexity rules (#probes-and-self-hosting)."""
     r = platform.post(f"{P}/users", json={"email": "x1@example.com", "password": "Passw0rd!"})
     assert r.status_code == 422 and r.json()["attributes"] == ["name"]
     r = platform.post(f"{P}/users", json={"name": "x", "email": "x2@example.com", "password": "weak"})
@@ -75,7 +75,7 @@ def test_users_create_validation(platform):
 
 
 def test_users_show_update_token_delete(platform, emu):
-    """§3.8: show/update (custom_attributes merged), POST token, DELETE async."""
+    """docs/chatwoot-behaviour.md#platform-api: show/update (custom_attributes merged), POST token, DELETE async."""
     u = platform.post(f"{P}/users", json={"name": "Ulla", "email": "ulla@example.com", "password": "Passw0rd!",
                                           "custom_attributes": {"a": 1}}).json()
     r = platform.patch(f"{P}/users/{u['id']}", json={"custom_attributes": {"b": 2}, "display_name": "U"})
@@ -93,7 +93,7 @@ def test_users_show_update_token_delete(platform, emu):
 
 
 def test_account_users_upsert_list_delete(platform):
-    """§3.8: account_users list = raw rows; POST upserts; DELETE no-op if absent."""
+    """docs/chatwoot-behaviour.md#platform-api: account_users list = raw rows; POST upserts; DELETE no-op if absent."""
     acc = platform.post(f"{P}/accounts", json={"name": "Members"}).json()
     u = platform.post(f"{P}/users", json={"name": "M", "email": "m@example.com", "password": "Passw0rd!"}).json()
     base = f"{P}/accounts/{acc['id']}/account_users"
@@ -112,7 +112,7 @@ def test_account_users_upsert_list_delete(platform):
 
 
 def test_account_users_require_permissible_account(platform, emu):
-    """§1.2: account_users need a permissible account; user_id may be any user."""
+    """docs/chatwoot-behaviour.md#platform-apps: account_users need a permissible account; user_id may be any user."""
     import httpx
     # create an account the app does not own by deleting the permissible: use a second platform-less path:
     # account 1 is permissible, so adding an arbitrary (non-permissible) user there works.
@@ -124,7 +124,7 @@ def test_account_users_require_permissible_account(platform, emu):
 
 
 def test_account_delete_async(platform, emu):
-    """§3.8/§4.3: account DELETE is async via DeleteObjectJob."""
+    """docs/chatwoot-behaviour.md#platform-api/#asynchronous-deletion: account DELETE is async via DeleteObjectJob."""
     acc = platform.post(f"{P}/accounts", json={"name": "Gone"}).json()
     assert platform.delete(f"{P}/accounts/{acc['id']}").status_code == 200
     assert platform.get(f"{P}/accounts/{acc['id']}").status_code == 200

@@ -1,4 +1,4 @@
-"""Help Center portals (§3.6, §4.2, §6); categories and articles: test_emu_help_center.py."""
+"""Help Center portals (docs/chatwoot-behaviour.md#portals, #duplicates-and-missing-objects, #defaults-and-normalisation); categories and articles: test_emu_help_center.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _portal(admin, slug, **extra):
 
 
 def test_create_shape_and_config_reshaped(admin):
-    """§3.6: bare portal; config.allowed_locales becomes objects; default_locale first allowed; colour default."""
+    """docs/chatwoot-behaviour.md#portals: bare portal; config.allowed_locales becomes objects; default_locale first allowed; colour default."""
     p = _portal(admin, "shape", config={"allowed_locales": ["de", "en", "de", ""]})
     assert set(p) == PORTAL_KEYS
     assert p["color"] == "#1f93ff" and p["archived"] is False and p["custom_domain"] is None
@@ -32,14 +32,14 @@ def test_create_shape_and_config_reshaped(admin):
 
 
 def test_default_config_en(admin):
-    """§6: a new portal has allowed_locales ["en"]."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: a new portal has allowed_locales ["en"]."""
     p = _portal(admin, "default-cfg")
     assert [x["code"] for x in p["config"]["allowed_locales"]] == ["en"]
     assert p["config"]["default_locale"] == "en"
 
 
 def test_list_payload_and_meta(admin):
-    """§3.6: GET portals → {payload, meta{current_page, portals_count}} incl. archived."""
+    """docs/chatwoot-behaviour.md#portals: GET portals → {payload, meta{current_page, portals_count}} incl. archived."""
     _portal(admin, "listed-a")
     _portal(admin, "listed-b", archived=True)
     r = admin.get(f"{A1}/portals")
@@ -51,7 +51,7 @@ def test_list_payload_and_meta(admin):
 
 
 def test_show_update_delete_by_slug(admin):
-    """§3.6: portals are addressed by slug; delete → 200 empty."""
+    """docs/chatwoot-behaviour.md#portals: portals are addressed by slug; delete → 200 empty."""
     p = _portal(admin, "by-slug")
     assert admin.get(f"{A1}/portals/by-slug").json()["id"] == p["id"]
     assert admin.get(f"{A1}/portals/{p['id']}").status_code == 500  # numeric id is not a slug
@@ -63,14 +63,14 @@ def test_show_update_delete_by_slug(admin):
 
 
 def test_unknown_slug_500(admin):
-    """§4.2: unknown portal slug → 500 in ≤4.15.1 (default)."""
+    """docs/chatwoot-behaviour.md#duplicates-and-missing-objects: unknown portal slug → 500 in ≤4.15.1 (default)."""
     for method in ("GET", "PATCH", "DELETE"):
         r = admin.request(method, f"{A1}/portals/does-not-exist", json={})
         assert r.status_code == 500 and r.json() == {"status": 500, "error": "Internal Server Error"}
 
 
 def test_unknown_slug_404_flag(tmp_path):
-    """§4.2/§0: with --unknown-portal-status 404 (upstream PR #15798) unknown slug → 404."""
+    """docs/chatwoot-behaviour.md#duplicates-and-missing-objects/#version-differences: with --unknown-portal-status 404 (upstream PR #15798) unknown slug → 404."""
     with EmulatorProcess(tmp_path / "e404", unknown_portal_status=404) as emu:
         import httpx
         r = httpx.get(f"{emu.url}{A1}/portals/nope", headers={"api_access_token": emu.tokens["admin_token"]})
@@ -78,7 +78,7 @@ def test_unknown_slug_404_flag(tmp_path):
 
 
 def test_slug_unique_across_accounts(admin, platform, make_client):
-    """§4.2: slug unique across the whole installation → 422 Slug has already been taken."""
+    """docs/chatwoot-behaviour.md#duplicates-and-missing-objects: slug unique across the whole installation → 422 Slug has already been taken."""
     _portal(admin, "global-slug")
     acc = platform.post("/platform/api/v1/accounts", json={"name": "Second"}).json()
     user = platform.post("/platform/api/v1/users", json={
@@ -94,14 +94,14 @@ def test_slug_unique_across_accounts(admin, platform, make_client):
 
 
 def test_slug_case_sensitive(admin):
-    """§6: slug not normalised; uniqueness is case-sensitive."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: slug not normalised; uniqueness is case-sensitive."""
     _portal(admin, "case-slug")
     p = _portal(admin, "Case-Slug")
     assert p["slug"] == "Case-Slug"
 
 
 def test_custom_domain_rules(admin):
-    """§6/§4.2: full URL reduced to host on create only; "" → null; unique installation-wide."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation/#duplicates-and-missing-objects: full URL reduced to host on create only; "" → null; unique installation-wide."""
     p = _portal(admin, "cd1", custom_domain="https://help.acme.example/some/path")
     assert p["custom_domain"] == "help.acme.example"
     r = admin.post(f"{A1}/portals", json={"name": "x", "slug": "cd2", "custom_domain": "help.acme.example"})
@@ -114,7 +114,7 @@ def test_custom_domain_rules(admin):
 
 
 def test_color_validation(admin):
-    """§6: colour must match #rgb / #rrggbb (≥4.14.2) → 422; blank returned as #1f93ff."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: colour must match #rgb / #rrggbb (≥4.14.2) → 422; blank returned as #1f93ff."""
     assert _portal(admin, "col1", color="#abc")["color"] == "#abc"
     r = admin.post(f"{A1}/portals", json={"name": "x", "slug": "col2", "color": "red"})
     assert r.status_code == 422 and r.json()["attributes"] == ["color"]
@@ -123,7 +123,7 @@ def test_color_validation(admin):
 
 
 def test_config_merge_on_update(admin):
-    """§6: ≥4.14.1 the sent config is merged (omitted keys kept); drafts restricted to allowed locales."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: ≥4.14.1 the sent config is merged (omitted keys kept); drafts restricted to allowed locales."""
     _portal(admin, "merge", config={"allowed_locales": ["en", "fr"], "default_locale": "fr"})
     r = admin.patch(f"{A1}/portals/merge", json={"portal": {"config": {"draft_locales": ["en", "xx"]}}})
     cfg = r.json()["config"]
@@ -135,7 +135,7 @@ def test_config_merge_on_update(admin):
 
 
 def test_archive_via_update_and_archive_route_500(admin):
-    """§3.6: archive through update archived:true; PATCH …/archive → 500."""
+    """docs/chatwoot-behaviour.md#portals: archive through update archived:true; PATCH …/archive → 500."""
     _portal(admin, "arch")
     r = admin.patch(f"{A1}/portals/arch", json={"archived": True})
     assert r.status_code == 200 and r.json()["archived"] is True
@@ -144,7 +144,7 @@ def test_archive_via_update_and_archive_route_500(admin):
 
 
 def test_portal_required_fields(admin):
-    """§3.6: name and slug required; non-JSON without "portal" → 422 param missing."""
+    """docs/chatwoot-behaviour.md#portals: name and slug required; non-JSON without "portal" → 422 param missing."""
     r = admin.post(f"{A1}/portals", json={"portal": {"name": "no slug"}})
     assert r.status_code == 422 and r.json()["attributes"] == ["slug"]
     r = admin.post(f"{A1}/portals", content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"})
@@ -152,7 +152,7 @@ def test_portal_required_fields(admin):
 
 
 def test_agent_can_read_not_write(agent, admin):
-    """§3.6/§4.1: index/show for all account users; writes → 401."""
+    """docs/chatwoot-behaviour.md#portals/#errors: index/show for all account users; writes → 401."""
     _portal(admin, "agent-read")
     assert agent.get(f"{A1}/portals/agent-read").status_code == 200
     r = agent.patch(f"{A1}/portals/agent-read", json={"name": "x"})
@@ -160,13 +160,13 @@ def test_agent_can_read_not_write(agent, admin):
 
 
 def test_categories_unknown_portal_404(admin):
-    """§3.7: unknown portal slug for categories → 404 since 4.12.0."""
+    """docs/chatwoot-behaviour.md#help-center-content-categories-and-articles: unknown portal slug for categories → 404 since 4.12.0."""
     r = admin.get(f"{A1}/portals/missing-kb/categories")
     assert r.status_code == 404 and r.json() == {"error": "Resource could not be found"}
 
 
 def test_portal_delete_unlinks_inboxes(admin):
-    """§3.6: portal DELETE nulls inboxes' portal_id (help_center disappears)."""
+    """docs/chatwoot-behaviour.md#portals: portal DELETE nulls inboxes' portal_id (help_center disappears)."""
     p = _portal(admin, "unlink")
     inbox = admin.post(f"{A1}/inboxes", json={"name": "l", "portal_id": p["id"], "channel": {"type": "api"}}).json()
     assert "help_center" in inbox

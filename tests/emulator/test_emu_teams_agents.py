@@ -1,4 +1,4 @@
-"""Teams (§3.3), team members (§3.4), inbox members (§3.2) and agents (§3.5)."""
+"""Teams (docs/chatwoot-behaviour.md#teams), team members (#team-members), inbox members (#inbox-members) and agents (#agents)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ AGENT_KEYS = {"id", "account_id", "availability_status", "auto_offline", "confir
               "available_name", "name", "role", "thumbnail", "custom_role_id"}
 
 
-# ---------------------------------------------------------------- teams §3.3
+# ---------------------------------------------------------------- teams docs/chatwoot-behaviour.md#teams
 def test_team_create_lowercases_and_shape(admin):
-    """§3.3: name lower-cased; JSON keys id,name,description,allow_auto_assign,account_id,is_member."""
+    """docs/chatwoot-behaviour.md#teams: name lower-cased; JSON keys id,name,description,allow_auto_assign,account_id,is_member."""
     r = admin.post(f"{A1}/teams", json={"team": {"name": "Billing Team", "description": "d"}})
     assert r.status_code == 200
     assert r.json() == {"id": r.json()["id"], "name": "billing team", "description": "d",
@@ -18,13 +18,13 @@ def test_team_create_lowercases_and_shape(admin):
 
 
 def test_team_top_level_keys_auto_wrapped(admin):
-    """§2&3: with JSON content type top-level keys are wrapped into "team"."""
+    """docs/chatwoot-behaviour.md#general-rules: with JSON content type top-level keys are wrapped into "team"."""
     r = admin.post(f"{A1}/teams", json={"name": "Wrapped", "allow_auto_assign": False})
     assert r.status_code == 200 and r.json()["name"] == "wrapped" and r.json()["allow_auto_assign"] is False
 
 
 def test_team_name_unique_case_insensitive(admin):
-    """§3.3/§4.2: duplicate name (any case) → 422 Name has already been taken."""
+    """docs/chatwoot-behaviour.md#teams/#duplicates-and-missing-objects: duplicate name (any case) → 422 Name has already been taken."""
     assert admin.post(f"{A1}/teams", json={"name": "Unique"}).status_code == 200
     r = admin.post(f"{A1}/teams", json={"name": "UNIQUE"})
     assert r.status_code == 422
@@ -32,13 +32,13 @@ def test_team_name_unique_case_insensitive(admin):
 
 
 def test_team_list_is_bare_array(admin):
-    """§3.3: GET teams → bare array."""
+    """docs/chatwoot-behaviour.md#teams: GET teams → bare array."""
     r = admin.get(f"{A1}/teams")
     assert r.status_code == 200 and isinstance(r.json(), list) and r.json()
 
 
 def test_team_is_member_relative_to_caller(admin, agent):
-    """§3.3: is_member reflects the calling user."""
+    """docs/chatwoot-behaviour.md#teams: is_member reflects the calling user."""
     team = admin.post(f"{A1}/teams", json={"name": "membership view"}).json()
     agent_id = agent.get("/api/v1/profile").json()["id"]
     admin.post(f"{A1}/teams/{team['id']}/team_members", json={"user_ids": [agent_id]})
@@ -49,7 +49,7 @@ def test_team_is_member_relative_to_caller(admin, agent):
 
 
 def test_team_update_and_delete(admin):
-    """§3.3: PATCH updates; DELETE → 200 empty body, then 404."""
+    """docs/chatwoot-behaviour.md#teams: PATCH updates; DELETE → 200 empty body, then 404."""
     team = admin.post(f"{A1}/teams", json={"name": "to delete"}).json()
     r = admin.patch(f"{A1}/teams/{team['id']}", json={"name": "Renamed Del"})
     assert r.status_code == 200 and r.json()["name"] == "renamed del"
@@ -59,18 +59,18 @@ def test_team_update_and_delete(admin):
 
 
 def test_team_blank_name(admin):
-    """§3.3: name required ("must not be blank")."""
+    """docs/chatwoot-behaviour.md#teams: name required ("must not be blank")."""
     r = admin.post(f"{A1}/teams", json={"team": {"name": "", "description": "x"}})
     assert r.status_code == 422 and r.json()["attributes"] == ["name"]
 
 
-# ---------------------------------------------------------------- team members §3.4
+# ---------------------------------------------------------------- team members docs/chatwoot-behaviour.md#team-members
 def _team(admin, name):
     return admin.post(f"{A1}/teams", json={"name": name}).json()
 
 
 def test_team_members_post_returns_only_new(admin):
-    """§3.4: POST returns only newly added agents (empty array if all were members)."""
+    """docs/chatwoot-behaviour.md#team-members: POST returns only newly added agents (empty array if all were members)."""
     team = _team(admin, "tm post")
     a = new_agent(admin, "tm1@example.com")
     r = admin.post(f"{A1}/teams/{team['id']}/team_members", json={"user_ids": [a["id"], 1]})
@@ -80,7 +80,7 @@ def test_team_members_post_returns_only_new(admin):
 
 
 def test_team_members_patch_replace_set(admin):
-    """§3.4: PATCH replace-set returns all members after the change."""
+    """docs/chatwoot-behaviour.md#team-members: PATCH replace-set returns all members after the change."""
     team = _team(admin, "tm patch")
     a, b = new_agent(admin, "tm2@example.com"), new_agent(admin, "tm3@example.com")
     admin.post(f"{A1}/teams/{team['id']}/team_members", json={"user_ids": [a["id"]]})
@@ -92,7 +92,7 @@ def test_team_members_patch_replace_set(admin):
 
 
 def test_team_members_string_ids_remove_everyone(admin):
-    """§3.4: string ids never match, so PATCH with strings adds nothing and removes every member."""
+    """docs/chatwoot-behaviour.md#team-members: string ids never match, so PATCH with strings adds nothing and removes every member."""
     team = _team(admin, "tm strings")
     a = new_agent(admin, "tm4@example.com")
     admin.post(f"{A1}/teams/{team['id']}/team_members", json={"user_ids": [a["id"], 1]})
@@ -102,7 +102,7 @@ def test_team_members_string_ids_remove_everyone(admin):
 
 
 def test_team_members_non_account_user_401(admin, platform):
-    """§3.4: any id that is not a user of the account → 401 Invalid User IDs."""
+    """docs/chatwoot-behaviour.md#team-members: any id that is not a user of the account → 401 Invalid User IDs."""
     team = _team(admin, "tm invalid")
     outsider = platform.post("/platform/api/v1/users", json={
         "name": "Outsider", "email": "outsider@example.com", "password": "Passw0rd!"}).json()
@@ -112,14 +112,14 @@ def test_team_members_non_account_user_401(admin, platform):
 
 
 def test_team_members_missing_user_ids_500(admin):
-    """§3.4: missing user_ids → 500."""
+    """docs/chatwoot-behaviour.md#team-members: missing user_ids → 500."""
     team = _team(admin, "tm missing")
     r = admin.post(f"{A1}/teams/{team['id']}/team_members", json={})
     assert r.status_code == 500
 
 
 def test_team_members_delete(admin):
-    """§3.4: DELETE removes listed ids; non-members are a 200 no-op."""
+    """docs/chatwoot-behaviour.md#team-members: DELETE removes listed ids; non-members are a 200 no-op."""
     team = _team(admin, "tm delete")
     a = new_agent(admin, "tm5@example.com")
     admin.post(f"{A1}/teams/{team['id']}/team_members", json={"user_ids": [a["id"], 1]})
@@ -131,15 +131,15 @@ def test_team_members_delete(admin):
 
 
 def test_team_members_agent_cannot_write(agent, admin):
-    """§3.4: writes are admin only → 401."""
+    """docs/chatwoot-behaviour.md#team-members: writes are admin only → 401."""
     team = _team(admin, "tm agent")
     r = agent.post(f"{A1}/teams/{team['id']}/team_members", json={"user_ids": [1]})
     assert r.status_code == 401 and r.json() == {"error": "You are not authorized to do this action"}
 
 
-# ---------------------------------------------------------------- inbox members §3.2
+# ---------------------------------------------------------------- inbox members docs/chatwoot-behaviour.md#inbox-members
 def test_inbox_members_crud(admin):
-    """§3.2: POST adds ({payload: all}), PATCH replace-set, GET list, DELETE empty 200."""
+    """docs/chatwoot-behaviour.md#inbox-members: POST adds ({payload: all}), PATCH replace-set, GET list, DELETE empty 200."""
     inbox = new_inbox(admin, "members")
     a, b = new_agent(admin, "im1@example.com"), new_agent(admin, "im2@example.com")
     r = admin.post(f"{A1}/inbox_members", json={"inbox_id": inbox["id"], "user_ids": [a["id"]]})
@@ -156,39 +156,39 @@ def test_inbox_members_crud(admin):
 
 
 def test_inbox_members_unknown_user_422(admin):
-    """§3.2: unknown user id → 422 "User must exist"."""
+    """docs/chatwoot-behaviour.md#inbox-members: unknown user id → 422 "User must exist"."""
     inbox = new_inbox(admin, "members 422")
     r = admin.post(f"{A1}/inbox_members", json={"inbox_id": inbox["id"], "user_ids": [999999]})
     assert r.status_code == 422 and r.json() == {"message": "User must exist", "attributes": ["user"]}
 
 
 def test_inbox_members_missing_user_ids_500(admin):
-    """§3.2: missing user_ids on POST/PATCH → 500."""
+    """docs/chatwoot-behaviour.md#inbox-members: missing user_ids on POST/PATCH → 500."""
     inbox = new_inbox(admin, "members 500")
     assert admin.post(f"{A1}/inbox_members", json={"inbox_id": inbox["id"]}).status_code == 500
     assert admin.patch(f"{A1}/inbox_members", json={"inbox_id": inbox["id"]}).status_code == 500
 
 
-# ---------------------------------------------------------------- agents §3.5
+# ---------------------------------------------------------------- agents docs/chatwoot-behaviour.md#agents
 def test_agent_create_shape_and_defaults(admin):
-    """§3.5: agent JSON keys; defaults role agent, auto_offline true (so it reads offline); unconfirmed."""
+    """docs/chatwoot-behaviour.md#agents: agent JSON keys; defaults role agent, auto_offline true (so it reads offline); unconfirmed."""
     r = admin.post(f"{A1}/agents", json={"agent": {"email": "New.Agent@Example.COM", "name": "New Agent"}})
     assert r.status_code == 200
     body = r.json()
     assert set(body) == AGENT_KEYS
-    assert body["email"] == "new.agent@example.com"  # §6 lower-cased
+    assert body["email"] == "new.agent@example.com"  # docs/chatwoot-behaviour.md#defaults-and-normalisation lower-cased
     assert (body["role"], body["availability_status"], body["auto_offline"]) == ("agent", "offline", True)
     assert body["confirmed"] is False and body["account_id"] == 1
 
 
 def test_agent_name_defaults_to_local_part(admin):
-    """§6: name defaults to the email local part (≥4.14.0)."""
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation: name defaults to the email local part (≥4.14.0)."""
     r = admin.post(f"{A1}/agents", json={"email": "nameless@example.com"})
     assert r.status_code == 200 and r.json()["name"] == "nameless"
 
 
 def test_agent_already_member_422(admin):
-    """§3.5/§4.2: already a member → 422 User has already been taken."""
+    """docs/chatwoot-behaviour.md#agents/#duplicates-and-missing-objects: already a member → 422 User has already been taken."""
     new_agent(admin, "twice@example.com")
     r = admin.post(f"{A1}/agents", json={"email": "TWICE@example.com"})
     assert r.status_code == 422
@@ -196,7 +196,7 @@ def test_agent_already_member_422(admin):
 
 
 def test_agent_reuses_existing_user(admin, platform):
-    """§3.5: create reuses an existing user by email (name ignored)."""
+    """docs/chatwoot-behaviour.md#agents: create reuses an existing user by email (name ignored)."""
     u = platform.post("/platform/api/v1/users", json={
         "name": "Existing Person", "email": "existing@example.com", "password": "Passw0rd!"}).json()
     r = admin.post(f"{A1}/agents", json={"email": "existing@example.com", "name": "Other Name"})
@@ -204,13 +204,13 @@ def test_agent_reuses_existing_user(admin, platform):
 
 
 def test_agent_invalid_role_500(admin):
-    """§3.5: invalid role → 500 (enum)."""
+    """docs/chatwoot-behaviour.md#agents: invalid role → 500 (enum)."""
     r = admin.post(f"{A1}/agents", json={"email": "badrole@example.com", "role": "owner"})
     assert r.status_code == 500
 
 
 def test_agent_list_update_delete(admin):
-    """§3.5: list ordered by lower(name) incl. admins; update name/role; delete removes membership."""
+    """docs/chatwoot-behaviour.md#agents: list ordered by lower(name) incl. admins; update name/role; delete removes membership."""
     a = new_agent(admin, "upd@example.com", name="zeta")
     r = admin.patch(f"{A1}/agents/{a['id']}", json={"name": "Alpha", "role": "administrator",
                                                    "availability": "busy", "auto_offline": False})
@@ -226,6 +226,6 @@ def test_agent_list_update_delete(admin):
 
 
 def test_agent_missing_root_form(admin):
-    """§2&3: agents read root "agent"; non-JSON without nesting → 422 param missing."""
+    """docs/chatwoot-behaviour.md#general-rules: agents read root "agent"; non-JSON without nesting → 422 param missing."""
     r = admin.post(f"{A1}/agents", content=b"email=a@b.c", headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 422 and r.json() == {"error": "param is missing or the value is empty: agent"}

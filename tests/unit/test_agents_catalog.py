@@ -25,13 +25,14 @@ def problems_of(directory):
 
 
 def test_conflicting_names_are_reported_with_both_places(tmp_path):
-    a = write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents:\n  - {email: s@m.example, name: Sam One}\n")
+    a = write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents:\n  - {email: s@m.example, name: Sam One, shared: true}\n")
     b = write(tmp_path, "beta.yaml", """
         slug: beta
         name: Beta
         agents:
           - email: S@m.example
             name: Sam Two
+            shared: true
         """)
     probs = problems_of(tmp_path)
     assert len(probs) == 1
@@ -41,23 +42,23 @@ def test_conflicting_names_are_reported_with_both_places(tmp_path):
 
 
 def test_name_left_out_in_one_provider_is_fine(tmp_path):
-    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: sam@m.example, name: Sam}]\n")
-    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: sam@m.example}]\n")
+    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: sam@m.example, name: Sam, shared: true}]\n")
+    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: sam@m.example, shared: true}]\n")
     cat = load_catalog(tmp_path)
     assert [a.name for p in cat.providers for a in p.agents] == ["Sam", "sam"]  # program.merge_agents picks "Sam"
 
 
 def test_conflicting_availability(tmp_path):
-    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: s@m.example, name: S, availability: busy}]\n")
-    b = write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: s@m.example, name: S, availability: online}]\n")
+    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: s@m.example, name: S, availability: busy, shared: true}]\n")
+    b = write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: s@m.example, name: S, availability: online, shared: true}]\n")
     probs = problems_of(tmp_path)
     assert [(p.file, p.field) for p in probs] == [(str(b), "agents[0].availability")]
     assert "availability 'online' here but 'busy'" in probs[0].message
 
 
 def test_availability_left_out_in_one_provider_is_fine(tmp_path):
-    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: s@m.example, name: S, availability: busy}]\n")
-    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: s@m.example, name: S}]\n")
+    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: s@m.example, name: S, availability: busy, shared: true}]\n")
+    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: s@m.example, name: S, shared: true}]\n")
     cat = load_catalog(tmp_path)
     assert [len(p.agents) for p in cat.providers] == [1, 1]
 

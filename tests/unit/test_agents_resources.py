@@ -192,7 +192,8 @@ def test_existing_account_user_is_adopted_not_posted_and_not_renamed():
                             "availability_status": "online"}], operator=1)
     id_, live, origin = agent.AgentKind().create_with_origin(
         c, {"email": "a@x.example", "name": "New", "role": "administrator", "availability": None})
-    assert (id_, origin) == ("2", {"adopted": True, "role_before": "agent", "user_created": False})
+    assert (id_, origin) == ("2", {"adopted": True, "role_before": "agent", "custom_role_applied": None,
+                                   "user_created": False})
     # the role is per account: set; the name is the user's, shared by every account: kept
     assert [(m, p, j) for m, p, j in c.writes() if m != "GET"] == [
         ("PATCH", "/agents/2", {"agent": {"role": "administrator"}})]
@@ -202,7 +203,8 @@ def test_new_agent_without_platform_token_is_posted():
     c = FakeClient()
     id_, _, origin = agent.AgentKind().create_with_origin(
         c, {"email": "n@x.example", "name": "N", "role": "agent", "availability": None})
-    assert id_ == "50" and origin == {"adopted": False, "role_before": None, "user_created": True}
+    assert id_ == "50" and origin == {"adopted": False, "role_before": None, "custom_role_applied": None,
+                                      "user_created": True}
     assert [(m, p) for m, p, _ in c.writes()] == [("POST", "/agents")]
 
 

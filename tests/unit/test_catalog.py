@@ -64,7 +64,9 @@ def test_samples_load_sorted_with_defaults_applied():
     harbor = cat.get("harbor-vps")
     assert harbor.portal.locales == ["en", "de"]
     assert harbor.portal.custom_domain == "help.harbor-vps.example"
-    assert [a.role for a in harbor.agents] == ["administrator", "agent", "agent"]
+    assert [a.role for a in harbor.agents] == ["agent", "agent", "agent"]  # no provider administrator
+    assert [(s.email, s.role) for s in cat.staff] == [("support-lead@marketplace.example", "agent")]
+    assert [a.staff for a in harbor.agents] == [False, False, True]
 
 
 def test_builtin_defaults_without_defaults_file(tmp_path):
@@ -175,7 +177,7 @@ INVALID = {
     ),
     "duplicate_email_case_insensitive": (
         ACME + "agents:\n  - {email: alice@acme.example}\n  - {email: Bob@acme.example}\n"
-               "  - {email: ALICE@acme.example, role: administrator}\n",
+               "  - {email: ALICE@acme.example, role: agent}\n",
         (6, 6, "agents[2].email", "duplicate agent email 'alice@acme.example' (also agents[0] at line 4)"),
     ),
     "bad_role": (

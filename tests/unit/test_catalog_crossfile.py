@@ -120,7 +120,7 @@ def test_duplicate_inbox_name_and_custom_domain(tmp_path):
     assert probs[0].message.startswith("custom domain 'help.shared.example' is also used by")
 
 
-def test_conflicting_roles_name_both_files_and_lines(tmp_path):
+def test_person_in_two_providers_needs_shared_on_every_listing(tmp_path):
     a = write(tmp_path, "alpha.yaml", """
         slug: alpha
         name: Alpha
@@ -128,23 +128,25 @@ def test_conflicting_roles_name_both_files_and_lines(tmp_path):
           - email: bob@alpha.example
           - email: shared@market.example
             name: Shared
+            shared: true
     """)
     b = write(tmp_path, "beta.yaml", """
         slug: beta
         name: Beta
         agents:
           - email: Shared@Market.example
-            role: administrator
     """)
     p, = problems_of(tmp_path)
-    assert (p.file, p.line, p.col, p.field) == (str(b), 5, 5, "agents[0].role")
-    assert p.message.startswith(f"agent 'shared@market.example' has role 'administrator' here but 'agent' in {a}:5")
+    assert (p.file, p.line, p.col, p.field) == (str(b), 4, 5, "agents[0].email")
+    assert p.message.startswith(f"agent 'shared@market.example' is also listed by {a}:5; a person in two "
+                                "providers' inboxes sees both providers' conversations")
 
 
-def test_same_role_in_two_providers_is_fine(tmp_path):
-    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: s@m.example, role: agent}]\n")
-    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: s@m.example}]\n")
-    assert len(load_catalog(tmp_path).providers) == 2
+def test_shared_on_every_listing_is_fine(tmp_path):
+    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents: [{email: s@m.example, role: agent, shared: true}]\n")
+    write(tmp_path, "beta.yaml", "slug: beta\nname: Beta\nagents: [{email: s@m.example, shared: true}]\n")
+    cat = load_catalog(tmp_path)
+    assert [a.shared for p in cat.providers for a in p.agents] == [True, True]
 
 
 def test_all_problems_of_all_files_collected_and_sorted(tmp_path):

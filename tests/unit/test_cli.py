@@ -16,6 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from chatwoot_emulator.testing import EmulatorProcess, free_port
+from cwtenants import cli as cli_module
 from cwtenants.cli import app
 from cwtenants.catalog.schema import write_schemas
 
@@ -97,7 +98,8 @@ def test_new_creates_a_valid_file(catalog):
     assert r.exit_code == 0, r.output
     path = catalog / "arzte-co-hosting.yaml"
     text = path.read_text()
-    assert text.startswith(f"# yaml-language-server: $schema={ROOT}/schema/provider.schema.json\n")  # no schema/ here
+    installed = Path(cli_module.__file__).resolve().parents[2] / "schema" / "provider.schema.json"
+    assert text.startswith(f"# yaml-language-server: $schema={installed}\n")  # no schema/ above: the installed one
     data = yaml.safe_load(text)
     assert data["slug"] == "arzte-co-hosting" and data["portal"]["slug"].startswith("arzte-co-hosting-")
     assert run("validate", str(catalog)).exit_code == 0

@@ -35,7 +35,7 @@ def fail_with(status, body=None, text=None, method="get", path="/teams", json=No
     return ei.value
 
 
-# ---------------------------------------------------------------- body shapes (§4.1)
+# ---------------------------------------------------------------- body shapes (docs/chatwoot-behaviour.md#errors)
 
 def test_validation_error_shape_and_str():
     err = fail_with(422, {"message": "Name has already been taken", "attributes": ["name"]}, method="post")

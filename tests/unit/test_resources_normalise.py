@@ -1,9 +1,10 @@
-"""desired → normalised state → diff, without network (fact sheet §3.1, §3.3, §3.6, §6)."""
+"""desired → normalised state → diff, without network (docs/chatwoot-behaviour.md#inboxes, #teams, #portals, #defaults-and-normalisation)."""
 
 import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cwtenants.catalog import load_catalog
 from cwtenants.resources import inbox, portal, team
@@ -13,7 +14,7 @@ from cwtenants.resources.portal import PortalKind
 from cwtenants.resources.team import TeamKind, TeamProvider
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT.parent / "shared" / "samples" / "real-inbox-list-woofed-crm.json"
+REAL_INBOX_LIST = ROOT / "cassettes" / "test_cw_inbox" / "test_inbox_lifecycle.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def specs():
 
 
 def test_team_name_case_is_not_a_change():
-    """§3.3: Chatwoot lower-cases team names, so 'Harbor VPS Team' == 'harbor vps team'."""
+    """docs/chatwoot-behaviour.md#teams: Chatwoot lower-cases team names, so 'Harbor VPS Team' == 'harbor vps team'."""
     kind = TeamKind()
     live = {"id": 4, "name": "harbor vps team", "description": "", "allow_auto_assign": True,
             "account_id": 1, "is_member": False}
@@ -46,7 +47,7 @@ def test_offboarding_change_is_an_update_not_a_replace():
 
 
 def test_portal_response_shape_normalises_to_the_inputs(specs):
-    """§3.6/§6: config.allowed_locales comes back as objects; colour default; custom_domain host only."""
+    """docs/chatwoot-behaviour.md#portals/#defaults-and-normalisation: config.allowed_locales comes back as objects; colour default; custom_domain host only."""
     spec = specs["harbor-vps"]
     want = portal.desired(spec)
     live = {
@@ -74,14 +75,14 @@ def test_portal_blank_colour_and_url_domain():
 
 
 def test_portal_body_always_sends_custom_domain_and_full_config():
-    """Prior-art bug a: custom_domain must be sent ("" when none); §6: always the full config."""
+    """Prior-art bug a: custom_domain must be sent ("" when none); docs/chatwoot-behaviour.md#defaults-and-normalisation: always the full config."""
     b = portal.body({"name": "N", "slug": "s", "locales": ["en", "de"], "custom_domain": None})["portal"]
     assert b["custom_domain"] == ""
     assert b["config"] == {"allowed_locales": ["en", "de"], "default_locale": "en"}
 
 
 def test_inbox_portal_link_is_compared_by_slug(specs):
-    """§3.1: portal_id is not returned; help_center{name, slug} is."""
+    """docs/chatwoot-behaviour.md#inboxes: portal_id is not returned; help_center{name, slug} is."""
     spec = specs["nimbus-cloud"]
     want = inbox.desired(spec, portal_id=3)
     live = {"id": 9, "name": want["name"], "timezone": want["timezone"], "greeting_enabled": want["greeting_enabled"],
@@ -99,14 +100,22 @@ def test_inbox_body_sends_api_channel_and_integer_portal_id():
     assert "type" not in inbox.body({"name": "X"}, create=False)["channel"]
 
 
-def test_real_inbox_list_with_three_channel_types_parses(tmp_path):
-    """shared/samples: a real GET /inboxes body (API, web widget, e-mail; no `secret`, no `help_center`).
+def _real_inbox_list() -> list[dict]:
+    """The GET /inboxes answer of a real Chatwoot 4.15.1, from the committed cassette."""
+    for it in yaml.safe_load(REAL_INBOX_LIST.read_text())["interactions"]:
+        if it["request"]["method"] == "GET" and it["request"]["uri"].endswith("/inboxes"):
+            payload = json.loads(it["response"]["body"]["string"])["payload"]
+            if payload:
+                return payload
+    raise AssertionError(f"no non-empty GET /inboxes answer in {REAL_INBOX_LIST}")
 
-    The sample is third-party data kept in the team's shared/ folder beside the repository (CI
-    lays it there too); it is not copied into the repository."""
-    if not SAMPLE.exists():
-        pytest.skip(f"shared sample not found at {SAMPLE}")
-    payload = json.loads(SAMPLE.read_text())["payload"]
+
+def test_real_inbox_list_parses_and_only_api_inboxes_are_adopted():
+    """A real GET /inboxes body (docs/chatwoot-behaviour.md#inboxes; no `help_center`), plus the same object
+    as a web-widget inbox: adoption considers API-channel inboxes only, by exact name."""
+    real = _real_inbox_list()
+    widget = dict(real[0], id=real[0]["id"] + 1000, name="Teste", channel_type="Channel::WebWidget")
+    payload = [*real, widget]
     kind = InboxKind()
     for item in payload:
         state = kind.normalise(item)
@@ -121,8 +130,7 @@ def test_real_inbox_list_with_three_channel_types_parses(tmp_path):
     from cwtenants.resources import base
     base.lists.clear()
     try:
-        # adoption considers API-channel inboxes only, by exact name
-        assert kind.find(FakeClient(), "bot")["id"] == 78
+        assert kind.find(FakeClient(), real[0]["name"])["id"] == real[0]["id"]
         assert kind.find(FakeClient(), "Teste") is None  # a web widget inbox: not ours to adopt
     finally:
         base.lists.clear()

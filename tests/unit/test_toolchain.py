@@ -86,3 +86,58 @@ def test_describe_warns_about_an_old_cli_and_a_missing_host(tmp_path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     [(fine, msg)] = toolchain.describe()
     assert not fine and "not on PATH" in msg
+
+
+def test_ci_installs_the_official_cli_at_the_pin_and_go_modules_only_on_request():
+    import yaml
+    from importlib import metadata
+
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "setup" / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    official = [s for s in steps if s.get("uses", "").startswith("pulumi/actions@")]
+    assert len(official) == 1 and official[0]["with"]["pulumi-version"] == metadata.version("pulumi") == pinned()
+    assert official[0]["if"] == "inputs.pulumi == 'official'" and action["inputs"]["pulumi"]["default"] == "official"
+    go = [s for s in steps if s.get("uses", "").startswith("actions/setup-go@")]
+    assert len(go) == 1 and go[0]["if"] == "inputs.pulumi == 'go-modules'"
+
+
+def test_fallback_launcher_without_the_project_venv_says_what_to_run(tmp_path):
+    """`pulumi install` on a fresh clone with the fallback host: one line naming the fix, no traceback."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pulumi_cli import require_pulumi
+
+    # this checkout's launchers, written by build-pulumi.sh into a private cache around the built CLI
+    cache_bin = tmp_path / "cache" / f"pulumi-v{pinned()}" / "bin"
+    cache_bin.mkdir(parents=True)
+    (cache_bin / "pulumi").symlink_to(require_pulumi() / "pulumi")
+    r = build_script(tmp_path, [], CWT_PULUMI="build")
+    assert r.returncode == 0, r.stderr
+    launcher = cache_bin / "pulumi-language-python"
+    if b"fallback_hosts" not in launcher.read_bytes()[:4000]:
+        pytest.skip("the official language host could be built")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    r = subprocess.run([str(launcher), "127.0.0.1:1"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PULUMI_PYTHON_CMD": str(tmp_path / "bare" / "bin" / "python")})
+    assert r.returncode == 1 and r.stdout == ""
+    assert "needs the project venv" in r.stderr and "run scripts/setup.sh" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_the_fallback_hosts_stand_apart_from_the_product():
+    """fallback_hosts never imports cwtenants, and cwtenants only forwards to it (the two stubs)."""
+    import ast
+
+    def imports(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        return {n.split(".")[0] for n in names}
+
+    hosts = sorted((ROOT / "fallback_hosts").glob("*.py"))
+    assert {p.name for p in hosts} >= {"language_host.py", "program_runner.py", "provider_host.py", "lifeline.py"}
+    assert all("cwtenants" not in imports(p) for p in hosts)
+    product = [p for p in (ROOT / "infra" / "cwtenants").rglob("*.py") if "fallback_hosts" in imports(p)]
+    assert sorted(p.name for p in product) == ["langhost.py", "provider_host.py"]
+    assert all(len(p.read_text().splitlines()) < 25 for p in product)  # forwarders, not hosts

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from . import (agents, articles, categories, control, help_center, inbox_members, inboxes, platform, portals, probes,
-               profile, team_members, teams)
+from . import (agents, articles, categories, control, custom_roles, help_center, inbox_members, inboxes, platform,
+               portals, probes, profile, team_members, teams)
 
 
-MODULES = (probes, profile, inboxes, inbox_members, teams, team_members, agents, portals, categories, articles,
-           help_center, platform, control)
+MODULES = (probes, profile, inboxes, inbox_members, teams, team_members, agents, custom_roles, portals, categories,
+           articles, help_center, platform, control)
 ROUTES = [route for module in MODULES for route in module.ROUTES]

@@ -9,6 +9,7 @@ from .. import views
 from ..bootstrap import new_user
 from ..core import Emulator
 from ..errors import not_found, ok, server_error, unprocessable
+from .custom_roles import assigned_role_id
 from ..params import as_bool, permit, read_body, root_param
 
 
@@ -23,7 +24,7 @@ AVAILABILITY = ("online", "offline", "busy")
 
 def _check_enums(attrs: dict) -> None:
     if "role" in attrs and attrs["role"] not in ROLES:
-        raise server_error()  # §3.5 invalid role → 500 (enum)
+        raise server_error()  # docs/chatwoot-behaviour.md#agents invalid role → 500 (enum)
     if "availability" in attrs and attrs["availability"] not in AVAILABILITY:
         raise server_error()
 
@@ -40,11 +41,11 @@ async def agents_create(request: Request):
     params, is_json = await read_body(request)
     attrs = permit(root_param(params, is_json, "agent", None), ("name", "email", "role", "availability", "auto_offline"))
     _check_enums(attrs)
-    email = str(attrs.get("email") or "").strip().lower()  # §6 emails lower-cased
+    email = str(attrs.get("email") or "").strip().lower()  # docs/chatwoot-behaviour.md#defaults-and-normalisation emails lower-cased
     if not email or "@" not in email:
         raise unprocessable([("email", "Email is invalid" if email else "Email can't be blank")])
     user = emu.store.find_by("users", "email", email)
-    if user is None:  # §3.5: new unconfirmed user; name defaults to the email local part (≥4.14.0)
+    if user is None:  # docs/chatwoot-behaviour.md#agents: new unconfirmed user; name defaults to the email local part (≥4.14.0)
         user = new_user(emu.store, attrs.get("name") or email.split("@")[0], email, confirmed=False)
     elif emu.store.account_user(account["id"], user["id"]):
         raise unprocessable([("user", "User has already been taken")])
@@ -69,10 +70,14 @@ async def agents_update(request: Request):
     _, account, _, _ = emu.account_auth(request, write=True)
     user, au = _get_agent(emu, request, account)
     params, is_json = await read_body(request)
-    attrs = permit(root_param(params, is_json, "agent", None), ("name", "role", "availability", "auto_offline"))
+    attrs = permit(root_param(params, is_json, "agent", None),
+                   ("name", "role", "availability", "auto_offline", "custom_role_id"))
     _check_enums(attrs)
+    # enterprise code sets custom_role_id from every update (left out = cleared); it sticks only with the
+    # account's custom_roles feature, else the answer says null
+    emu.store.set_custom_role(account["id"], user["id"], assigned_role_id(emu, account, attrs.get("custom_role_id")))
     if attrs.get("name"):
-        user["name"] = attrs["name"]  # §3.5 name changes the global user
+        user["name"] = attrs["name"]  # docs/chatwoot-behaviour.md#agents name changes the global user
         emu.store.put("users", user)
     au = emu.store.upsert_account_user(
         account["id"], user["id"], attrs.get("role", au["role"]), attrs.get("availability"),

@@ -27,7 +27,7 @@ async def _inbox_members_body(emu: Emulator, request: Request, account: dict, ne
     user_ids = params.get("user_ids")
     if user_ids is None or not isinstance(user_ids, list):
         if need_ids:
-            raise server_error()  # §3.2 missing user_ids → 500
+            raise server_error()  # docs/chatwoot-behaviour.md#inbox-members missing user_ids → 500
         user_ids = []
     return inbox, user_ids
 
@@ -43,7 +43,7 @@ def _int_ids(ids: list) -> list[int]:
 
 
 def _add_inbox_members(emu: Emulator, inbox: dict, ids: list) -> None:
-    """§3.2 raising create: unknown user → 422 "User must exist"; account membership not checked."""
+    """docs/chatwoot-behaviour.md#inbox-members raising create: unknown user → 422 "User must exist"; account membership not checked."""
     current = set(emu.store.members("inbox_members", inbox["id"]))
     wanted = [i for i in _int_ids(ids) if i not in current]
     for uid in wanted:

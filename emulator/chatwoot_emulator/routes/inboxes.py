@@ -27,7 +27,7 @@ WIDGET_CHANNEL_ATTRS = (
     "website_url", "widget_color", "welcome_title", "welcome_tagline", "reply_time", "pre_chat_form_enabled",
     "pre_chat_form_options", "continuity_via_email", "hmac_mandatory", "allowed_domains", "selected_feature_flags",
 )
-CSAT_DEFAULTS = {  # §6: filled on update
+CSAT_DEFAULTS = {  # docs/chatwoot-behaviour.md#defaults-and-normalisation: filled on update
     "display_type": "emoji", "message": "", "survey_rules": {"operator": "contains", "values": []},
     "button_text": "Please rate us", "language": "en",
 }
@@ -36,15 +36,15 @@ BOOL_INBOX = {"greeting_enabled", "enable_email_collect", "csat_survey_enabled",
 
 
 def _inbox_attrs(emu: Emulator, params: dict) -> dict:
-    # §3.1: top-level string "null" is converted to null before permitting
+    # docs/chatwoot-behaviour.md#inboxes: top-level string "null" is converted to null before permitting
     attrs = {k: (None if v == "null" else v) for k, v in permit(params, INBOX_ATTRS).items()}
     for k in BOOL_INBOX & attrs.keys():
         attrs[k] = as_bool(attrs[k])
     if "sender_name_type" in attrs and attrs["sender_name_type"] not in ("friendly", "professional"):
-        raise server_error()  # §3.1 enum → 500
+        raise server_error()  # docs/chatwoot-behaviour.md#inboxes enum → 500
     if attrs.get("portal_id") not in (None, ""):
         if emu.store.get("portals", attrs["portal_id"]) is None:
-            raise server_error()  # §3.1/§4.2 FK violation → 500 (any account's portal is accepted)
+            raise server_error()  # docs/chatwoot-behaviour.md#inboxes/#duplicates-and-missing-objects FK violation → 500 (any account's portal is accepted)
         attrs["portal_id"] = int(attrs["portal_id"])
     elif "portal_id" in attrs:
         attrs["portal_id"] = None
@@ -105,7 +105,7 @@ async def inboxes_show(request: Request):
 
 
 def build_inbox_doc(store: Store, account_id: int, attrs: dict, channel: dict) -> dict:
-    """A new inbox document with the §3.1/§6 defaults and generated channel values (not yet saved)."""
+    """A new inbox document with the docs/chatwoot-behaviour.md#inboxes/#defaults-and-normalisation defaults and generated channel values (not yet saved)."""
     ctype = channel.get("type")
     if ctype == "api":
         ch = permit(channel, API_CHANNEL_ATTRS)
@@ -129,9 +129,9 @@ def build_inbox_doc(store: Store, account_id: int, attrs: dict, channel: dict) -
         "timezone": "UTC", "allow_messages_after_resolved": True, "lock_to_single_conversation": False,
         "portal_id": None, "sender_name_type": "friendly", "business_name": None,
     }
-    doc.update(attrs)  # §6: csat_config stored as sent on create
+    doc.update(attrs)  # docs/chatwoot-behaviour.md#defaults-and-normalisation: csat_config stored as sent on create
     doc["channel"] = ch
-    doc["working_hours"] = views.default_working_hours()  # §6; working_hours in the body is ignored on create
+    doc["working_hours"] = views.default_working_hours()  # docs/chatwoot-behaviour.md#defaults-and-normalisation; working_hours in the body is ignored on create
     doc["account_id"] = account_id
     return doc
 
@@ -139,10 +139,10 @@ def build_inbox_doc(store: Store, account_id: int, attrs: dict, channel: dict) -
 async def inboxes_create(request: Request):
     emu: Emulator = request.app.state.emu
     _, account, _, is_admin = emu.account_auth(request, write=True)
-    params, _ = await read_body(request)  # §2&3: inboxes read top-level keys; "inbox" root ignored
+    params, _ = await read_body(request)  # docs/chatwoot-behaviour.md#general-rules: inboxes read top-level keys; "inbox" root ignored
     channel = params.get("channel")
     if not isinstance(channel, dict):
-        raise server_error()  # §3.1 body without channel → 500
+        raise server_error()  # docs/chatwoot-behaviour.md#inboxes body without channel → 500
     attrs = _inbox_attrs(emu, params)
     doc = build_inbox_doc(emu.store, account["id"], attrs, channel)
     _validate_inbox(doc)
@@ -151,7 +151,7 @@ async def inboxes_create(request: Request):
 
 
 def _apply_working_hours(doc: dict, rows) -> None:
-    """§3.1/§6: per-day non-raising save — invalid rows are ignored; day outside 0–6 → 500."""
+    """docs/chatwoot-behaviour.md#inboxes/#defaults-and-normalisation: per-day non-raising save — invalid rows are ignored; day outside 0–6 → 500."""
     if not isinstance(rows, list):
         return
     current = {r["day_of_week"]: r for r in doc["working_hours"]}
@@ -193,7 +193,7 @@ async def inboxes_update(request: Request):
     params, _ = await read_body(request)
     attrs = _inbox_attrs(emu, params)
     if "csat_config" in attrs and isinstance(attrs["csat_config"], dict):
-        merged = dict(CSAT_DEFAULTS)  # §6: missing keys filled on update
+        merged = dict(CSAT_DEFAULTS)  # docs/chatwoot-behaviour.md#defaults-and-normalisation: missing keys filled on update
         merged.update(attrs["csat_config"])
         attrs["csat_config"] = merged
     doc.update(attrs)
@@ -218,7 +218,7 @@ async def inboxes_update(request: Request):
 
 
 async def inboxes_delete(request: Request):
-    """§3.1/§4.3: asynchronous — enqueue, answer with a message; row stays until the job runs."""
+    """docs/chatwoot-behaviour.md#inboxes/#asynchronous-deletion: asynchronous — enqueue, answer with a message; row stays until the job runs."""
     emu: Emulator = request.app.state.emu
     _, account, _, _ = emu.account_auth(request, write=True)
     doc = get_inbox(emu, request, account)

@@ -11,6 +11,7 @@ from .. import views
 from ..bootstrap import new_account, new_token, new_user
 from ..core import Emulator
 from ..errors import ApiError, ok, server_error, unprocessable
+from .custom_roles import assigned_role_id
 from ..params import permit, read_body
 from .agents import ROLES
 from .profile import memberships
@@ -52,7 +53,7 @@ async def p_accounts_create(request: Request):
     if not str(attrs.get("name") or "").strip():
         raise unprocessable([("name", "Name can't be blank")])
     acc = new_account(emu.store, attrs.pop("name"), **attrs)
-    emu.store.add_permissible(app_id, "Account", acc["id"])  # §1.2 created → permissible
+    emu.store.add_permissible(app_id, "Account", acc["id"])  # docs/chatwoot-behaviour.md#platform-apps created → permissible
     return ok(views.account(acc))
 
 
@@ -78,7 +79,7 @@ async def p_accounts_update(request: Request):
 async def p_accounts_delete(request: Request):
     emu: Emulator = request.app.state.emu
     acc = _platform_account(emu, request, emu.platform_auth(request))
-    emu.store.enqueue("account", acc["id"], emu.config.delete_delay)  # §4.3 async via DeleteObjectJob
+    emu.store.enqueue("account", acc["id"], emu.config.delete_delay)  # docs/chatwoot-behaviour.md#asynchronous-deletion async via DeleteObjectJob
     return ok()
 
 
@@ -95,10 +96,12 @@ async def p_account_users_create(request: Request):
     role = params.get("role", "agent")
     if role not in ROLES:
         raise server_error()
-    user = emu.store.get("users", params.get("user_id"))  # any user (§1.2: only the account is checked)
+    user = emu.store.get("users", params.get("user_id"))  # any user (docs/chatwoot-behaviour.md#platform-apps: only the account is checked)
     if user is None:
         raise unprocessable([("user", "User must exist")])
-    return ok(emu.store.upsert_account_user(acc["id"], user["id"], role))  # upsert
+    emu.store.upsert_account_user(acc["id"], user["id"], role)  # upsert
+    emu.store.set_custom_role(acc["id"], user["id"], assigned_role_id(emu, acc, params.get("custom_role_id")))
+    return ok(emu.store.account_user(acc["id"], user["id"]))
 
 
 async def p_account_users_delete(request: Request):
@@ -152,7 +155,7 @@ async def p_users_create(request: Request):
             raise unprocessable(errors)
         user = new_user(emu.store, params["name"], email, confirmed=True, display_name=params.get("display_name"),
                         custom_attributes=params.get("custom_attributes") or {})
-    emu.store.add_permissible(app_id, "User", user["id"])  # §1.2 find-or-create claims the user
+    emu.store.add_permissible(app_id, "User", user["id"])  # docs/chatwoot-behaviour.md#platform-apps find-or-create claims the user
     return ok(_render_user(emu, user))
 
 
@@ -181,7 +184,7 @@ async def p_users_update(request: Request):
 async def p_users_delete(request: Request):
     emu: Emulator = request.app.state.emu
     user = _platform_user(emu, request, emu.platform_auth(request))
-    emu.store.enqueue("user", user["id"], emu.config.delete_delay)  # §4.3 async
+    emu.store.enqueue("user", user["id"], emu.config.delete_delay)  # docs/chatwoot-behaviour.md#asynchronous-deletion async
     return ok()
 
 

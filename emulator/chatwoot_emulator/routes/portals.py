@@ -25,7 +25,7 @@ COLOR_RE = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
 def _unknown_portal(emu: Emulator):
-    """§4.2: unknown slug → 500 in ≤4.15.1; 404 with --unknown-portal-status 404 (upstream PR #15798)."""
+    """docs/chatwoot-behaviour.md#duplicates-and-missing-objects: unknown slug → 500 in ≤4.15.1; 404 with --unknown-portal-status 404 (upstream PR #15798)."""
     if emu.config.unknown_portal_status == 404:
         return not_found()
     return server_error()
@@ -39,7 +39,7 @@ def _get_portal(emu: Emulator, request: Request, account: dict, status_404: bool
 
 
 def _normalise_config(stored: dict, sent) -> dict:
-    """§6 portal config: merged into the stored one (≥4.14.1), locales de-duplicated; default_locale is the
+    """docs/chatwoot-behaviour.md#defaults-and-normalisation portal config: merged into the stored one (≥4.14.1), locales de-duplicated; default_locale is the
     merged value when there is one (a stored default survives an update whose allowed_locales leave it out,
     as on a real server), else the first allowed locale."""
     cfg = dict(stored)
@@ -64,7 +64,7 @@ def _portal_validate(emu: Emulator, doc: dict) -> None:
         errors.append(("name", "Name can't be blank"))
     if not str(doc.get("slug") or "").strip():
         errors.append(("slug", "Slug can't be blank"))
-    else:  # §4.2 slug unique installation-wide (case-sensitive)
+    else:  # docs/chatwoot-behaviour.md#duplicates-and-missing-objects slug unique installation-wide (case-sensitive)
         other = emu.store.find_by("portals", "slug", doc["slug"])
         if other and other["id"] != doc.get("id"):
             errors.append(("slug", "Slug has already been taken"))
@@ -84,18 +84,18 @@ def _portal_attrs(params: dict, is_json: bool, required: bool) -> dict:
     except ApiError:
         if required:
             raise
-        return {}  # §3.6 update: without the portal key nothing changes
+        return {}  # docs/chatwoot-behaviour.md#portals update: without the portal key nothing changes
     attrs = permit(attrs, PORTAL_ATTRS)
     for key in ("custom_domain", "homepage_link"):
         if key in attrs and attrs[key] == "":
-            attrs[key] = None  # §6 "" → null
+            attrs[key] = None  # docs/chatwoot-behaviour.md#defaults-and-normalisation "" → null
     if "archived" in attrs:
         attrs["archived"] = as_bool(attrs["archived"])
     return attrs
 
 
 def _link_widget(emu: Emulator, doc: dict, params: dict, account: dict) -> None:
-    """§3.6: top-level inbox_id links a web-widget inbox of the account; "" detaches; others ignored."""
+    """docs/chatwoot-behaviour.md#portals: top-level inbox_id links a web-widget inbox of the account; "" detaches; others ignored."""
     if "inbox_id" not in params:
         return
     if params["inbox_id"] in ("", None):
@@ -138,7 +138,7 @@ async def portals_create(request: Request):
     params, is_json = await read_body(request)
     attrs = _portal_attrs(params, is_json, required=True)
     cd = attrs.get("custom_domain")
-    if cd and re.match(r"^https?://", cd):  # §6: full URL reduced to the host on create only
+    if cd and re.match(r"^https?://", cd):  # docs/chatwoot-behaviour.md#defaults-and-normalisation: full URL reduced to the host on create only
         attrs["custom_domain"] = urllib.parse.urlparse(cd).hostname
     doc = {"name": None, "slug": None, "custom_domain": None, "color": None, "header_text": None,
            "page_title": None, "homepage_link": None, "archived": False, "account_id": account["id"]}
@@ -174,7 +174,7 @@ async def portals_delete(request: Request):
 
 
 async def portals_archive(request: Request):
-    """§3.6: PATCH …/archive is broken in 4.15.1 → 500."""
+    """docs/chatwoot-behaviour.md#portals: PATCH …/archive is broken in 4.15.1 → 500."""
     emu: Emulator = request.app.state.emu
     emu.account_auth(request)
     raise server_error()

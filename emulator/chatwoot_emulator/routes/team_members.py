@@ -16,9 +16,9 @@ async def _team_member_ids(emu: Emulator, request: Request, account: dict) -> li
     params, _ = await read_body(request)
     ids = params.get("user_ids")
     if not isinstance(ids, list):
-        raise server_error()  # §3.4 missing user_ids → 500
+        raise server_error()  # docs/chatwoot-behaviour.md#team-members missing user_ids → 500
     account_user_ids = {au["user_id"] for au in emu.store.account_users(account_id=account["id"])}
-    for x in ids:  # §3.4 every id must be a user of the account, else 401
+    for x in ids:  # docs/chatwoot-behaviour.md#team-members every id must be a user of the account, else 401
         try:
             ok_id = int(x) in account_user_ids
         except (TypeError, ValueError):
@@ -40,7 +40,7 @@ async def team_members_index(request: Request):
 
 
 def _team_add(emu: Emulator, team: dict, ids: list) -> list[int]:
-    """Set arithmetic with the raw request values: strings ("5") never equal integer ids (§3.4)."""
+    """Set arithmetic with the raw request values: strings ("5") never equal integer ids (docs/chatwoot-behaviour.md#team-members)."""
     current = emu.store.members("team_members", team["id"])
     to_add = [x for x in ids if x not in current]
     added = [x for x in to_add if isinstance(x, int) and not isinstance(x, bool)]  # non-raising create

@@ -52,7 +52,7 @@ async def teams_create(request: Request):
     user, account, _, _ = emu.account_auth(request, write=True)
     params, is_json = await read_body(request)
     attrs = permit(root_param(params, is_json, "team", TEAM_COLUMNS), ("name", "description", "allow_auto_assign"))
-    name = str(attrs.get("name") or "").lower()  # §3.3 downcased before validation
+    name = str(attrs.get("name") or "").lower()  # docs/chatwoot-behaviour.md#teams downcased before validation
     errors = _team_name_errors(emu, account["id"], name)
     if errors:
         raise unprocessable(errors)
@@ -84,7 +84,7 @@ async def teams_delete(request: Request):
     emu: Emulator = request.app.state.emu
     _, account, _, _ = emu.account_auth(request, write=True)
     team = get_team(emu, request, account)
-    emu.store.destroy_team(team["id"])  # §3.3 synchronous
+    emu.store.destroy_team(team["id"])  # docs/chatwoot-behaviour.md#teams synchronous
     return ok()
 
 

@@ -19,7 +19,8 @@ def main(argv: list[str]) -> int:
         except CatalogError as exc:
             print(exc, file=sys.stderr)
             return 1
-        print(f"ok: {len(cat.providers)} providers ({', '.join(cat.slugs)})")
+        n = len(cat.providers)
+        print(f"ok: {n} provider{'' if n == 1 else 's'} ({', '.join(cat.slugs)})")
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -20,9 +20,11 @@ from .models import (
     LOCALE_RE,
     PORTAL_SLUG_PREFIX_RE,
     SLUG_RE,
+    CustomRoleSpec,
     DefaultsFile,
     ProviderFile,
     ProviderSpec,
+    StaffSpec,
     quote,
     resolve,
 )
@@ -105,6 +107,8 @@ class CatalogError(Exception):
 class Catalog:
     providers: list[ProviderSpec]  # sorted by slug, defaults applied
     defaults_file: str | None = None
+    staff: list[StaffSpec] = field(default_factory=list)  # _defaults.yaml `staff:`, in file order
+    custom_roles: list[CustomRoleSpec] = field(default_factory=list)  # _defaults.yaml `custom_roles:`
 
     def get(self, slug: str) -> ProviderSpec:
         for p in self.providers:
@@ -313,10 +317,44 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _check_provider(parsed: _Parsed, path: Path) -> list[Problem]:
-    """Checks inside one provider file that need positions: file name, duplicates."""
+ADMIN_REFUSED = (
+    "a provider's people are Chatwoot agents: 'administrator' would let this person read every provider's "
+    "conversations and contacts and change every provider's inbox, team and portal. Remove the role (agents "
+    "see only their own provider's inbox), or declare a marketplace employee under `staff:` in _defaults.yaml"
+)
+
+
+def _check_agents(parsed: _Parsed, defaults: DefaultsFile | None) -> list[Problem]:
+    """Isolation by construction: no administrator in a provider file; custom roles must be declared."""
     m: ProviderFile = parsed.model
+    staff = {s.email: s for s in ((defaults.staff if defaults else None) or [])}
+    roles = [r.name for r in ((defaults.custom_roles if defaults else None) or [])]
     problems = []
+    for i, agent in enumerate(m.agents or []):
+        s = staff.get(agent.email)
+        if agent.role == "administrator":
+            problems.append(parsed.at(("agents", i, "role"), ADMIN_REFUSED))
+        elif agent.role == "agent" and s is not None and (s.role or "administrator") != "agent":
+            problems.append(parsed.at(("agents", i, "role"),
+                                      f"'{agent.email}' is staff with role '{s.role or 'administrator'}' in "
+                                      "_defaults.yaml; a staff member's role is set there only: remove `role` here"))
+        if agent.custom_role is not None:
+            if agent.custom_role not in roles:
+                known = ", ".join(f"'{r}'" for r in roles) or "none"
+                problems.append(parsed.at(("agents", i, "custom_role"),
+                                          f"unknown custom role '{agent.custom_role}' (declared under "
+                                          f"`custom_roles:` in _defaults.yaml: {known})"))
+            elif s is not None and (s.role or "administrator") == "administrator":
+                problems.append(parsed.at(("agents", i, "custom_role"),
+                                          f"'{agent.email}' is an administrator (staff); a custom role only "
+                                          "narrows what an agent may do"))
+    return problems
+
+
+def _check_provider(parsed: _Parsed, path: Path, defaults: DefaultsFile | None = None) -> list[Problem]:
+    """Checks inside one provider file that need positions: file name, duplicates, roles."""
+    m: ProviderFile = parsed.model
+    problems = _check_agents(parsed, defaults)
     if path.name != f"{m.slug}.yaml":
         problems.append(parsed.at(("slug",), f"file name must be '{m.slug}.yaml' to match the slug, "
                                              f"got '{path.name}'"))
@@ -343,12 +381,48 @@ def _duplicate_locales(parsed: _Parsed, path: tuple, locales: list[str] | None) 
 
 
 def _load_defaults(path: Path) -> tuple[DefaultsFile | None, list[Problem]]:
+    d, problems, _ = _load_defaults_parsed(path)
+    return d, problems
+
+
+def _load_defaults_parsed(path: Path) -> tuple[DefaultsFile | None, list[Problem], _Parsed | None]:
     parsed, problems = _read_and_validate(path, DefaultsFile, str(path))
     if parsed is None:
-        return None, problems
+        return None, problems, None
     d: DefaultsFile = parsed.model
     problems += _duplicate_locales(parsed, ("portal", "locales"), d.portal.locales if d.portal else None)
-    return (None if problems else d), problems
+    problems += _duplicates(parsed, "staff", [s.email for s in d.staff or []], "staff email")
+    problems += _duplicates(parsed, "custom_roles", [r.name for r in d.custom_roles or []], "custom role name")
+    return (None if problems else d), problems, parsed
+
+
+def _duplicates(parsed: _Parsed, key: str, values: list[str], what: str) -> list[Problem]:
+    problems, seen = [], {}
+    field_ = "email" if key == "staff" else "name"
+    for i, v in enumerate(values):
+        if v in seen:
+            problems.append(parsed.at((key, i, field_), f"duplicate {what} '{v}' (also {key}[{seen[v]}] at line "
+                                                        f"{parsed.where((key, seen[v]))[0]})"))
+        else:
+            seen[v] = i
+    return problems
+
+
+def _staff_and_roles(d: DefaultsFile | None, parsed: _Parsed | None) -> tuple[list[StaffSpec], list[CustomRoleSpec]]:
+    from .models import staff_specs
+
+    if d is None or parsed is None:
+        return [], []
+    by_email = staff_specs(d)
+    staff = []
+    for i, s in enumerate(d.staff or []):
+        spec = by_email[s.email]
+        staff.append(StaffSpec(spec.email, spec.name, spec.role, spec.availability,
+                               source=f"{parsed.file}:{parsed.where(('staff', i))[0]}"))
+    roles = [CustomRoleSpec(r.name, list(r.permissions), r.description,
+                            source=f"{parsed.file}:{parsed.where(('custom_roles', i))[0]}")
+             for i, r in enumerate(d.custom_roles or [])]
+    return staff, roles
 
 
 def _parse_provider(path: Path, defaults: DefaultsFile | None) -> tuple[_Parsed | None, list[Problem]]:
@@ -357,7 +431,7 @@ def _parse_provider(path: Path, defaults: DefaultsFile | None) -> tuple[_Parsed 
                                           context={INTERNAL_WEBHOOK_HOSTS_CONTEXT: allowed})
     if parsed is None:
         return None, problems
-    problems += _check_provider(parsed, path)
+    problems += _check_provider(parsed, path, defaults)
     parsed.spec = resolve(parsed.model, defaults, str(path))
     return parsed, problems
 
@@ -439,9 +513,9 @@ def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
         if outside:
             problems.append(outside)
             defaults_file = None
-    defaults = None
+    defaults, dparsed = None, None
     if defaults_file is not None:
-        defaults, more = _load_defaults(Path(defaults_file))
+        defaults, more, dparsed = _load_defaults_parsed(Path(defaults_file))
         problems += more
     if not files and not problems:
         problems.append(Problem(str(path_or_dir), 1, 1, "<catalog>",
@@ -462,11 +536,15 @@ def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     if problems:
         raise CatalogError(problems)
     providers = sorted((p.spec for p in parsed_files), key=lambda s: s.slug)
-    return Catalog(providers=providers, defaults_file=str(defaults_file) if defaults_file else None)
+    staff, roles = _staff_and_roles(defaults, dparsed)
+    return Catalog(providers=providers, defaults_file=str(defaults_file) if defaults_file else None,
+                   staff=staff, custom_roles=roles)
 
 
 def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
-    """Uniqueness across providers and agent role / name / availability consistency.
+    """Uniqueness across providers; a person in several providers only when staff or shared; agent
+    custom role / name / availability consistency. (Roles agree by construction: a provider file grants
+    only `agent`, a staff member's role comes from _defaults.yaml.)
 
     Each clash is reported once, at the later occurrence (files in path order),
     naming the file and line of the first one.
@@ -507,18 +585,35 @@ def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:
     unique("custom domain", lambda p: p.spec.portal.custom_domain,
            lambda p: ("portal", "custom_domain"))
 
-    roles: dict[str, tuple[_Parsed, int, str]] = {}
+    # Membership is the boundary: a person in two providers' inboxes sees both providers'
+    # conversations. That needs a decision, written down: staff, or `shared: true` on every listing.
+    listed: dict[str, list[tuple[_Parsed, int]]] = {}
     for p in ordered:
         for i, agent in enumerate(p.spec.agents):
-            if agent.email not in roles:
-                roles[agent.email] = (p, i, agent.role)
+            listed.setdefault(agent.email, []).append((p, i))
+    for email, where in listed.items():
+        if len({q.file for q, _ in where}) < 2 or where[0][0].spec.agents[where[0][1]].staff:
+            continue
+        for q, k in where:
+            if q.spec.agents[k].shared:
                 continue
-            other, j, role = roles[agent.email]
-            if role != agent.role and other is not p:  # same-file repeats: reported as duplicates
-                path = explicit_or(p, ("agents", i, "role"), ("agents", i, "email"))
-                problems.append(p.at(path, f"agent '{agent.email}' has role '{agent.role}' here but '{role}' in "
-                                           f"{other.file}:{other.where(('agents', j))[0]} "
-                                           "(the role is per Chatwoot account, so it must be the same everywhere)"))
+            other, j = next((o, n) for o, n in where if o is not q)
+            problems.append(q.at(("agents", k, "email"),
+                                 f"agent '{email}' is also listed by {other.file}:{other.where(('agents', j))[0]}; "
+                                 "a person in two providers' inboxes sees both providers' conversations: write "
+                                 "`shared: true` on every listing of this person, or declare them under `staff:` "
+                                 "in _defaults.yaml"))
+
+    # One account user has one custom role.
+    croles: dict[str, tuple[_Parsed, int, str | None]] = {}
+    for p in ordered:
+        for i, agent in enumerate(p.spec.agents):
+            other, j, was = croles.setdefault(agent.email, (p, i, agent.custom_role))
+            if other is not p and was != agent.custom_role:
+                path = explicit_or(p, ("agents", i, "custom_role"), ("agents", i, "email"))
+                problems.append(p.at(path, f"agent '{agent.email}' has custom role {agent.custom_role!r} here but "
+                                           f"{was!r} in {other.file}:{other.where(('agents', j))[0]} (one account "
+                                           "user has one custom role: write the same everywhere)"))
 
     # Name and availability live on the one Chatwoot user / account user too: where several
     # providers write them, they must agree. Leaving one out is fine (the name then comes from

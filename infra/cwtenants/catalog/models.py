@@ -53,6 +53,13 @@ Membership = Literal["authoritative", "additive"]
 Offboarding = Literal["retain", "archive", "delete"]
 Role = Literal["agent", "administrator"]
 Availability = Literal["online", "offline", "busy"]
+# Chatwoot's fixed list of custom-role permissions (enterprise CustomRole::PERMISSIONS in 4.15.1;
+# anything else is refused with 422 "Permissions is not included in the list").
+Permission = Literal[
+    "conversation_manage", "conversation_unassigned_manage", "conversation_participating_manage",
+    "contact_manage", "report_manage", "knowledge_base_manage",
+]
+PERMISSIONS: tuple[str, ...] = Permission.__args__
 ArticlesMode = Literal["additive", "authoritative"]
 ArticleStatus = Literal["draft", "published"]
 DEFAULT_ARTICLES_MODE = "additive"
@@ -348,8 +355,11 @@ class AgentFile(_Strict):
                          json_schema_extra={"format": "email"})
     name: Name = Field(None, description="Display name. Default: the email's local part (as Chatwoot does).")
     role: Role = Field(
-        None, description="Account role. Default: agent. An email listed by several providers must have "
-                          "the same role everywhere.")
+        None, description="Account role: only 'agent' (the default). 'administrator' is refused: it would let "
+                          "this person read every provider's conversations and change every provider's inbox, "
+                          "team and portal. Marketplace staff with account-wide rights are declared under "
+                          "`staff:` in _defaults.yaml.",
+        json_schema_extra={"enum": ["agent"]})
     availability: Availability | None = Field(
         None, description="online | offline | busy: the status the person keeps (Chatwoot's auto-offline is "
                           "switched off for them). Default: not managed (their own status toggle is theirs).")
@@ -357,6 +367,14 @@ class AgentFile(_Strict):
         None, description="true: cwtenants may rename this person's Chatwoot user (the name is shared by every "
                           "account) and, with a Platform token, create or confirm the user through the Platform "
                           "API. Default: false (a user cwtenants did not create keeps its name).")
+    shared: bool = Field(
+        None, description="true: this person is deliberately listed by several providers (and so sees all "
+                          "their conversations). Required on every listing of an email that several providers "
+                          "list, unless the email is declared staff in _defaults.yaml. Default: false.")
+    custom_role: Name = Field(
+        None, description="Name of a custom role declared under `custom_roles:` in _defaults.yaml. Takes effect "
+                          "only on accounts with Chatwoot's custom_roles feature (`cwtenants doctor` says). "
+                          "Default: none (the plain agent role).")
 
 
 class ProviderFile(_Strict):
@@ -412,10 +430,37 @@ class PortalDefaults(_Strict):
     articles: ArticlesMode = Field(None, description="Default articles mode (additive | authoritative).")
 
 
+class StaffFile(_Strict):
+    """A marketplace staff member: the only people who may hold account-wide rights."""
+
+    email: Email = Field(description="Login email; stored lower-cased. Unique in the staff list.",
+                         json_schema_extra={"format": "email"})
+    name: Name = Field(None, description="Display name. Default: the email's local part.")
+    role: Role = Field(
+        None, description="administrator (default: reads and changes everything in the account) or agent "
+                          "(a staff member who only works in the providers' inboxes that list them).")
+    availability: Availability | None = Field(None, description="online | offline | busy. Default: not managed.")
+
+
+class CustomRoleFile(_Strict):
+    """A Chatwoot custom role (enterprise feature `custom_roles`), assignable to provider agents."""
+
+    name: Name = Field(description="Role name; unique in this list (Chatwoot itself does not require it).")
+    description: Text | None = Field(None, description="Free text shown in Chatwoot.")
+    permissions: list[Permission] = Field(
+        min_length=1, description="Chatwoot's permissions: " + ", ".join(PERMISSIONS) + ".")
+
+
 class DefaultsFile(_Strict):
     """Org-wide defaults (providers/_defaults.yaml); provider files override them."""
 
     model_config = ConfigDict(title="Provider defaults")
+
+    staff: list[StaffFile] = Field(
+        None, description="Marketplace staff. The only people who may be administrators (account-wide rights); "
+                          "they may also be listed by any number of providers. Default: none.")
+    custom_roles: list[CustomRoleFile] = Field(
+        None, description="Custom roles provider agents may be given (`agents[].custom_role`). Default: none.")
 
     inbox: InboxDefaults = Field(None, description="Inbox defaults.")
     team: TeamDefaults = Field(None, description="Team defaults.")
@@ -491,6 +536,35 @@ class AgentSpec:
     role: str = "agent"
     availability: str | None = None
     manage_user: bool = False
+    shared: bool = False  # deliberately listed by several providers
+    staff: bool = False  # declared under `staff:` in _defaults.yaml (role comes from there)
+    custom_role: str | None = None  # name of a custom role declared in _defaults.yaml
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    email: str
+    name: str
+    role: str = "administrator"
+    availability: str | None = None
+    source: str = ""  # "file:line" of the entry
+
+
+@dataclass(frozen=True)
+class CustomRoleSpec:
+    name: str
+    permissions: list[str]
+    description: str | None = None
+    source: str = ""
+
+
+def staff_specs(d: "DefaultsFile | None") -> dict[str, StaffSpec]:
+    """email → StaffSpec (without source; the loader adds it)."""
+    out: dict[str, StaffSpec] = {}
+    for s in (d.staff if d else None) or []:
+        out.setdefault(s.email, StaffSpec(email=s.email, name=s.name or s.email.split("@", 1)[0],
+                                          role=s.role or "administrator", availability=s.availability))
+    return out
 
 
 @dataclass(frozen=True)
@@ -553,16 +627,21 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
         articles=pick(pp.articles, dp.articles, default=DEFAULT_ARTICLES_MODE),
         skip_templates=tuple(pp.skip_templates or ()),
     )
-    agents = [
-        AgentSpec(
+    staff = staff_specs(d)
+    agents = []
+    for a in p.agents or []:
+        s = staff.get(a.email)
+        agents.append(AgentSpec(
             email=a.email,
-            name=pick(a.name, default=a.email.split("@", 1)[0]),
-            role=pick(a.role, default="agent"),
-            availability=a.availability,
+            # a staff member's role comes from _defaults.yaml; a provider file never grants more than agent
+            name=pick(a.name, s.name if s else None, default=a.email.split("@", 1)[0]),
+            role=s.role if s else "agent",
+            availability=a.availability if a.availability is not None else (s.availability if s else None),
+            shared=bool(a.shared),
+            staff=s is not None,
+            custom_role=a.custom_role,
             manage_user=bool(a.manage_user),
-        )
-        for a in (p.agents or [])
-    ]
+        ))
     return ProviderSpec(
         slug=p.slug,
         name=p.name,

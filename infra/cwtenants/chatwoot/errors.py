@@ -229,7 +229,7 @@ def _flatten(value: Any) -> str:
 def parse_error_body(content: bytes, content_type: str = "", reason: str = "") -> tuple[str, list[str]]:
     """Extract ``(message, attributes)`` from any Chatwoot error body.
 
-    Handled shapes (chatwoot-api §4.1): ``{"message", "attributes"}``; ``{"message"}``;
+    Handled shapes (chatwoot-api docs/chatwoot-behaviour.md#errors): ``{"message", "attributes"}``; ``{"message"}``;
     ``{"error": "..."}`` (incl. Rails' ``{"status": 500, "error": "..."}``);
     ``{"error": {field: [msgs]}}`` (portal errors before 4.5.0); ``{"errors": [...]}``
     (devise) and ``{"errors": {field: [...]}}``; any non-JSON body (rack-attack's

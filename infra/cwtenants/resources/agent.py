@@ -1,17 +1,16 @@
-"""An account user (agent) declared by one or more providers (fact sheet §3.5, §3.8).
+"""An account user (agent) declared by one or more providers (docs/chatwoot-behaviour.md#agents, #platform-api).
 
 One resource per unique email in the whole catalog (declared at program level, not under a
 provider), so the same person in two providers is ONE account user.
 
-Natural key: the email, lower-cased (Chatwoot lower-cases it, §6). Pulumi id: the user id.
+Natural key: the email, lower-cased (Chatwoot lower-cases it, docs/chatwoot-behaviour.md#defaults-and-normalisation). Pulumi id: the user id.
 
 Inputs: ``email``, ``name``, ``role``, ``availability`` (None = not managed), and ``providers``
 (the slugs declaring the person; informative, not compared).
 Outputs also keep where the account user came from, recorded once at create time and carried
 over by read/update:
 - ``adopted``: the email was already an account user when the reconciler first saw it;
-- ``role_before``: its role at that moment.
-
+- ``role_before``: its role at that moment;
 - ``user_created``: the reconciler created the Chatwoot user itself (see "Names" below).
 
 Create: an existing account user with that email is adopted (and patched to the declared role
@@ -43,7 +42,7 @@ import string
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import ReadResult, Resource, UpdateResult
+from pulumi.dynamic import DiffResult, ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, OutcomeUnknown, Unprocessable
@@ -52,7 +51,9 @@ from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, Refused, change
 
 LIST = "agents"
 ADMIN = "administrator"
-ORIGIN_KEYS = ("adopted", "role_before", "user_created")
+ORIGIN_KEYS = ("adopted", "role_before", "custom_role_applied", "user_created")
+FEATURE_OFF = ("the account does not have Chatwoot's custom_roles feature (Chatwoot answered custom_role_id "
+               "null; `cwtenants doctor` checks the feature), so they keep the plain agent role")
 
 
 def logical_name(email: str) -> str:
@@ -60,8 +61,13 @@ def logical_name(email: str) -> str:
     return "agent-" + email.lower().replace("@", "-at-").replace(".", "-")
 
 
-def desired(agent, providers: list[str] | None = None) -> dict[str, Any]:
-    """AgentSpec (merged across providers) → resource inputs."""
+def desired(agent, providers: list[str] | None = None, custom_role_id: Any = None) -> dict[str, Any]:
+    """AgentSpec or StaffSpec (merged across providers) → resource inputs.
+
+    ``staff`` and ``providers`` say where the person comes from (shown, never compared);
+    ``custom_role`` is the declared role's name (compared), ``custom_role_id`` its id (resolved
+    at apply time from the CustomRole resource; not compared)."""
+    custom_role = getattr(agent, "custom_role", None)
     return {
         "email": agent.email.lower(),
         "name": agent.name,
@@ -69,7 +75,15 @@ def desired(agent, providers: list[str] | None = None) -> dict[str, Any]:
         "availability": agent.availability,
         "manage_user": bool(getattr(agent, "manage_user", False)),
         "providers": sorted(providers or []),
+        "staff": bool(getattr(agent, "staff", False) or hasattr(agent, "source")),
+        "custom_role": custom_role,
+        "custom_role_id": custom_role_id if custom_role else None,
     }
+
+
+def kept_admin(props: dict) -> bool:
+    """An administrator from before the catalog adopted them: they stay administrator."""
+    return bool(props.get("adopted")) and props.get("role_before") == ADMIN
 
 
 def name_managed(props: dict) -> bool:
@@ -86,7 +100,11 @@ def body(inputs: dict, create: bool, name: bool = True) -> dict:
     Chatwoot's ``availability_status`` is presence-derived: with ``auto_offline`` true (the default
     for every new account user) it reads ``offline`` whenever the person has no live dashboard
     session, whatever was stored. A declared availability is therefore always sent together with
-    ``auto_offline: false``, the only setting under which Chatwoot reports the stored value."""
+    ``auto_offline: false``, the only setting under which Chatwoot reports the stored value.
+    ``name`` False: the user's (global) name is not ours to set (see ``name_managed``).
+
+    ``custom_role_id`` is always sent on update: Chatwoot's enterprise code sets it from every
+    request (an update without it clears it), so null means "no custom role"."""
     b: dict[str, Any] = {"name": inputs["name"]} if name or create else {}
     b["role"] = inputs.get("role") or "agent"
     if inputs.get("availability"):
@@ -94,6 +112,8 @@ def body(inputs: dict, create: bool, name: bool = True) -> dict:
         b["auto_offline"] = False
     if create:
         b["email"] = inputs["email"]
+    if inputs.get("custom_role"):
+        b["custom_role_id"] = inputs.get("custom_role_id")
     return {"agent": b}
 
 
@@ -121,7 +141,7 @@ def strong_password(length: int = 24) -> str:
 
 class AgentKind(ObjectKind):
     name = "agent"
-    compared = ("email", "name", "role", "availability")
+    compared = ("email", "name", "role", "availability", "custom_role")
     replaces = ("email",)
 
     def normalise_inputs(self, inputs: dict) -> dict:
@@ -130,15 +150,20 @@ class AgentKind(ObjectKind):
             "name": inputs.get("name"),
             "role": inputs.get("role") or "agent",
             "availability": inputs.get("availability") or None,
+            "custom_role": inputs.get("custom_role") or None,
         }
 
-    def normalise(self, live: dict, manage_availability: bool = True) -> dict:
-        """Agent JSON → compared keys. Unmanaged availability (declared None) stays None."""
+    def normalise(self, live: dict, manage_availability: bool = True, custom_role: str | None = None) -> dict:
+        """Agent JSON → compared keys. Unmanaged availability (declared None) stays None.
+
+        The live object carries only ``custom_role_id``; ``custom_role`` is the name the caller
+        resolved it to (None when the agent has none)."""
         return {
             "email": (live.get("email") or "").lower(),
             "name": live.get("name"),
             "role": live.get("role") or "agent",
             "availability": live_availability(live) if manage_availability else None,
+            "custom_role": custom_role,
         }
 
     def matches(self, live: dict, inputs: dict, name: bool = True) -> bool:
@@ -146,6 +171,8 @@ class AgentKind(ObjectKind):
         have = self.normalise(live, bool(wanted["availability"]))
         if not name:
             have["name"] = wanted["name"]
+        have["custom_role"] = wanted["custom_role"] if live.get("custom_role_id") == (
+            inputs.get("custom_role_id") if wanted["custom_role"] else None) else "?"
         return have == wanted
 
     def server_outputs(self, live: dict) -> dict:
@@ -202,6 +229,10 @@ class AgentKind(ObjectKind):
         if live is not None:
             origin = {"adopted": True, "role_before": live.get("role"), "user_created": False}
             say(f"agent {inputs['email']} (user {live['id']}, {live.get('role')}) is already an account user: adopting it")
+            if kept_admin(origin) and (inputs.get("role") or "agent") != ADMIN:
+                say(f"agent {inputs['email']} was an administrator before the catalog adopted them: they stay "
+                    "administrator (account-wide rights; `cwtenants plan` lists them, `cwtenants "
+                    "verify-isolation` reports them). Demote them in Chatwoot if they should not have those rights.")
         else:
             if c.settings.platform_token and inputs.get("manage_user"):
                 live = self._platform_create(c, inputs)
@@ -215,9 +246,27 @@ class AgentKind(ObjectKind):
         rename = name_managed({**inputs, **origin})
         if not rename and live.get("name") != inputs["name"]:
             say(name_kept_line(inputs["email"], live.get("name"), inputs["name"]))
-        if not self.matches(live, inputs, name=rename):
-            live = self.update(c, str(live["id"]), {}, {**inputs, **origin}, current=live)
+        if not self.matches(live, self.effective(inputs, origin), name=rename):
+            live = self.update(c, str(live["id"]), origin, inputs, current=live)
+        origin["custom_role_applied"] = self.applied(inputs, live)
         return str(live["id"]), live, origin
+
+    @staticmethod
+    def effective(inputs: dict, origin: dict) -> dict:
+        """The inputs as they are applied: a kept administrator stays administrator."""
+        if kept_admin(origin) and (inputs.get("role") or "agent") != ADMIN:
+            return {**inputs, "role": ADMIN}
+        return inputs
+
+    @staticmethod
+    def applied(inputs: dict, live: dict) -> bool | None:
+        """Whether a declared custom role took effect (None: none declared)."""
+        if not inputs.get("custom_role"):
+            return None
+        ok = live.get("custom_role_id") is not None and live.get("custom_role_id") == inputs.get("custom_role_id")
+        if not ok:
+            say(f"agent {inputs['email']}: custom role {inputs['custom_role']!r} was not applied: {FEATURE_OFF}")
+        return ok
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
         for a in self._all(c):
@@ -226,6 +275,7 @@ class AgentKind(ObjectKind):
         raise Gone()
 
     def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict, current: dict | None = None) -> dict:
+        news = self.effective(news, olds)
         role = news.get("role") or "agent"
         was_admin = (current or {}).get("role", olds.get("role")) == ADMIN
         if role != ADMIN and was_admin and self.operator_id(c) == int(id_):
@@ -277,6 +327,28 @@ def name_kept_line(email: str, live_name: Any, declared: Any) -> str:
             "(`manage_user: true` in the catalog allows renaming them)")
 
 
+def live_custom_role(live: dict, props: dict, feature_on=lambda: False) -> str | None:
+    """The declared custom role's name when the live id matches it; also when the account has no
+    custom_roles feature and Chatwoot answered null (noticed and reported at apply time: not drift) —
+    until the feature is switched on (``feature_on()``, read once per run): then it is drift, and
+    `pulumi up --refresh` assigns the role."""
+    want = props.get("custom_role")
+    live_id = live.get("custom_role_id")
+    if want and live_id is not None and live_id == props.get("custom_role_id"):
+        return want
+    if want and live_id is None and props.get("custom_role_applied") is False and not feature_on():
+        return want
+    return None if live_id is None else f"custom role id {live_id}"
+
+
+def custom_roles_feature_on(c: ChatwootClient) -> bool:
+    """Whether the account has the custom_roles feature (one read per deployment, cached)."""
+    from ..isolation import custom_roles_feature
+
+    hit = lists.get("custom_roles_feature", lambda: [{"on": bool(custom_roles_feature(c)[0])}])
+    return hit[0]["on"]
+
+
 class AgentProvider(KindProvider):
     kind = AgentKind()
 
@@ -286,36 +358,47 @@ class AgentProvider(KindProvider):
         id_, live, origin = self.kind.create_with_origin(client(), props)
         return CreateResult(id_, {**self._outs(props, live), **origin})
 
-    def diff(self, id_: str, olds: dict, news: dict):
-        from pulumi.dynamic import DiffResult
-
-        guard_chatwoot(olds, f"agent {olds.get('email')} (user {id_})")
-        keys = changed_keys(self.kind, olds, news)
-        if "name" in keys and not name_managed({**olds, "manage_user": news.get("manage_user")}):
-            keys.remove("name")
-            say(name_kept_line(news.get("email"), olds.get("name"), news.get("name")))
-        if olds.get("manage_user") != news.get("manage_user") and news.get("manage_user"):
-            keys.append("manage_user")
-        return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in self.kind.replaces],
-                          delete_before_replace=False)
-
     def read(self, id_: str, props: dict) -> ReadResult:
         guard_chatwoot(props, f"agent {props.get('email')} (user {id_})")
         try:
             live = self.kind.read(client(), id_, props)
         except Gone:
             return ReadResult("", {})
-        state = {"providers": props.get("providers") or [], "manage_user": bool(props.get("manage_user"))}
-        state.update(self.kind.normalise(live, manage_availability=bool(props.get("availability"))))
+        state = {k: props.get(k) for k in ("providers", "staff", "custom_role_id")}
+        state["providers"] = state["providers"] or []
+        state["manage_user"] = bool(props.get("manage_user"))
+        state.update(self.kind.normalise(live, manage_availability=bool(props.get("availability")),
+                                         custom_role=live_custom_role(
+                                             live, props, lambda: custom_roles_feature_on(client()))))
+        if kept_admin(props) and state["role"] == ADMIN:
+            state["role"] = props.get("role") or "agent"  # kept on purpose: not drift
         if not name_managed(props):
-            state["name"] = props.get("name")  # not managed: someone's own name is not drift
+            state["name"] = props.get("name")  # not ours to set: someone's own name is not drift
         return ReadResult(id_, {**state, **self.kind.server_outputs(live), **origin_of(props),
                                 CHATWOOT_KEY: chatwoot_marker()}, state)
+
+    def diff(self, id_: str, olds: dict, news: dict):
+        if kept_admin(olds):
+            say(f"agent {news.get('email')} holds account-wide rights: administrator before the catalog adopted "
+                "them (kept)")
+        if news.get("custom_role") and olds.get("custom_role_applied") is False:
+            say(f"agent {news.get('email')}: custom role {news.get('custom_role')!r} is declared but not in "
+                "effect (the account has no custom_roles feature)")
+        guard_chatwoot(olds, f"agent {olds.get('email')} (user {id_})")
+        keys = changed_keys(self.kind, olds, news)
+        if "name" in keys and not name_managed({**olds, "manage_user": news.get("manage_user")}):
+            keys.remove("name")
+            say(name_kept_line(news.get("email"), olds.get("name"), news.get("name")))
+        if news.get("manage_user") and not olds.get("manage_user"):
+            keys.append("manage_user")
+        return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in self.kind.replaces],
+                          delete_before_replace=False)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
         guard_chatwoot(olds, f"agent {olds.get('email')} (user {id_})")
         live = self.kind.update(client(), id_, olds, news)
-        return UpdateResult({**self._outs(news, live), **origin_of(olds)})
+        origin = {**origin_of(olds), "custom_role_applied": self.kind.applied(news, live)}
+        return UpdateResult({**self._outs(news, live), **origin})
 
 
 class Agent(Resource, module="cwtenants", name="Agent"):
@@ -323,5 +406,6 @@ class Agent(Resource, module="cwtenants", name="Agent"):
     email: pulumi.Output[str]
 
     def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
-        outs = {"user_id": None, "confirmed": None, "adopted": None, "role_before": None, "user_created": None}
+        outs = {"user_id": None, "confirmed": None, "adopted": None, "role_before": None,
+                "custom_role_applied": None, "user_created": None}
         super().__init__(AgentProvider(), name, {**outs, **inputs}, opts)

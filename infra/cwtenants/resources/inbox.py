@@ -1,4 +1,4 @@
-"""The provider's inbox: an API channel (fact sheet §3.1, §4.3, §6).
+"""The provider's inbox: an API channel (docs/chatwoot-behaviour.md#inboxes, #asynchronous-deletion, #defaults-and-normalisation).
 
 Natural key: none in Chatwoot (names may repeat), so the Pulumi id is the numeric inbox id and
 adoption by name happens only when exactly one API inbox has the declared name.
@@ -116,7 +116,7 @@ class InboxKind(ObjectKind):
         return matches[0] if matches else None
 
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
-        # §4.2: inbox names are not unique, so a blind retry after a lost response would
+        # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: inbox names are not unique, so a blind retry after a lost response would
         # make a duplicate; find_or_create looks first.
         live, adopted = find_or_create(
             lambda fresh: self.find(c, inputs["name"], fresh),
@@ -160,7 +160,7 @@ class InboxKind(ObjectKind):
         except NotFound:
             return
         lists.drop(LIST, int(id_))
-        # §4.3: the row goes away when Chatwoot's background job runs.
+        # docs/chatwoot-behaviour.md#asynchronous-deletion: the row goes away when Chatwoot's background job runs.
         deadline = time.monotonic() + float(os.environ.get("CWT_INBOX_DELETE_WAIT", "30"))
         while time.monotonic() < deadline:
             try:

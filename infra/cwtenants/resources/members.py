@@ -1,4 +1,4 @@
-"""Who is in the provider's team and inbox (fact sheet §3.4 team members, §3.2 inbox members).
+"""Who is in the provider's team and inbox (docs/chatwoot-behaviour.md#team-members team members, #inbox-members inbox members).
 
 Two resource types, one of each per provider: ``TeamMembers`` and ``InboxMembers``.
 Pulumi id: the team / inbox id.
@@ -14,7 +14,7 @@ Modes:
 - authoritative: the members ARE the declared list. Read (refresh) reports every live member,
   so someone added by hand shows up as a change; create/update send one PATCH (replace-set)
   with the declared ids as JSON integers (a string id never matches in Chatwoot and would
-  empty the team, §3.4). An empty list empties the team: that is what "authoritative" means.
+  empty the team, docs/chatwoot-behaviour.md#team-members). An empty list empties the team: that is what "authoritative" means.
 - additive: declared people are ensured, others left alone. Read reports only the declared
   people who are present; update POSTs the newcomers and DELETEs only people this resource
   declared before and no longer declares.
@@ -85,7 +85,7 @@ def plan(olds: dict, news: dict) -> tuple[str, list[str], list[str]]:
 
 
 def _call(c: ChatwootClient, method: str, path: str, json: dict) -> Any:
-    """POST adds, PATCH replaces the set, DELETE removes (§3.2, §3.4); ids are JSON integers."""
+    """POST adds, PATCH replaces the set, DELETE removes (docs/chatwoot-behaviour.md#inbox-members, #team-members); ids are JSON integers."""
     if any(type(i) is not int for i in json["user_ids"]):
         raise TypeError(f"{method} {path}: user ids must be JSON integers, got {json['user_ids']!r}")
     return {"POST": c.post, "PATCH": c.patch, "DELETE": c.delete}[method](path, json)

@@ -1,4 +1,4 @@
-"""The provider's Help Center portal (fact sheet §3.6, §6).
+"""The provider's Help Center portal (docs/chatwoot-behaviour.md#portals, #defaults-and-normalisation).
 
 Natural key: the slug, unique across the whole Chatwoot installation (not just the account).
 Chatwoot addresses portals by slug in every URL; the Pulumi id is the numeric portal id, so a
@@ -60,7 +60,7 @@ def body(inputs: dict) -> dict:
             # null so it never collides with another portal's domain (prior-art bug a).
             "custom_domain": inputs.get("custom_domain") or "",
             "archived": bool(inputs.get("archived", False)),
-            # Always the full config: ≤ 4.14.0 replaced it wholesale (§6).
+            # Always the full config: ≤ 4.14.0 replaced it wholesale (docs/chatwoot-behaviour.md#defaults-and-normalisation).
             "config": {"allowed_locales": locales, "default_locale": locales[0]},
         }
     }
@@ -159,7 +159,7 @@ class PortalKind(ObjectKind):
             )
         except Unprocessable as exc:
             if "slug" in (exc.attributes or []):
-                # §4.2: taken, but not in this account's list: another account owns it
+                # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: taken, but not in this account's list
                 raise Refused(slug_taken_message(slug, inputs.get("provider_slug"))) from None
             raise
         if adopted:

@@ -1,4 +1,4 @@
-"""The provider's team (fact sheet §3.3).
+"""The provider's team (docs/chatwoot-behaviour.md#teams).
 
 Natural key: the name, lower-cased — Chatwoot lower-cases team names before saving and keeps
 them unique per account, so "Acme Team" and "acme team" are the same team.
@@ -31,7 +31,7 @@ def desired(spec) -> dict[str, Any]:
 
 
 def body(inputs: dict) -> dict:
-    """Resource inputs → API body (root key ``team``, §2&3 body root keys)."""
+    """Resource inputs → API body (root key ``team``, docs/chatwoot-behaviour.md#general-rules body root keys)."""
     return {
         "team": {
             "name": inputs["name"],
