@@ -106,7 +106,7 @@ def test_a_user_of_another_account_is_added_but_neither_renamed_nor_platform_cre
     c = Fake(gets={"/agents": []}, platform=True)
     id_, live, origin = agent.AgentKind().create_with_origin(
         c, {"email": "x@y.example", "name": "Declared Name", "role": "agent", "availability": None})
-    assert origin == {"adopted": False, "role_before": None, "user_created": False}
+    assert origin == {"adopted": False, "role_before": None, "user_created": False, "custom_role_applied": None}
     assert [w[:2] for w in c.writes] == [("POST", "/agents")]  # no Platform POST /users: it would confirm them
     assert "not applied" in capsys.readouterr().out
 
