@@ -440,6 +440,9 @@ class StaffFile(_Strict):
         None, description="administrator (default: reads and changes everything in the account) or agent "
                           "(a staff member who only works in the providers' inboxes that list them).")
     availability: Availability | None = Field(None, description="online | offline | busy. Default: not managed.")
+    manage_user: bool | None = Field(
+        None, description="true: cwtenants may rename this person's Chatwoot user and, with a Platform token, "
+                          "create or confirm it through the Platform API (see agents[].manage_user). Default: false.")
 
 
 class CustomRoleFile(_Strict):
@@ -548,6 +551,7 @@ class StaffSpec:
     role: str = "administrator"
     availability: str | None = None
     source: str = ""  # "file:line" of the entry
+    manage_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -563,7 +567,8 @@ def staff_specs(d: "DefaultsFile | None") -> dict[str, StaffSpec]:
     out: dict[str, StaffSpec] = {}
     for s in (d.staff if d else None) or []:
         out.setdefault(s.email, StaffSpec(email=s.email, name=s.name or s.email.split("@", 1)[0],
-                                          role=s.role or "administrator", availability=s.availability))
+                                          role=s.role or "administrator", availability=s.availability,
+                                          manage_user=bool(s.manage_user)))
     return out
 
 
@@ -640,7 +645,7 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
             shared=bool(a.shared),
             staff=s is not None,
             custom_role=a.custom_role,
-            manage_user=bool(a.manage_user),
+            manage_user=bool(a.manage_user) or bool(s and s.manage_user),
         ))
     return ProviderSpec(
         slug=p.slug,
