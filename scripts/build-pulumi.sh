@@ -127,7 +127,11 @@ fi
 if ! official_langhost; then
   go_env
   mkdir -p "$work/lang" && cd "$work/lang" && go mod init local/pulumi-language-python-build >/dev/null 2>&1
-  if timeout 60 go get "$LANGHOST_MODULE@v$PULUMI_VERSION" >"$CACHE_ROOT/langhost.log" 2>&1; then
+  # Its go.mod points pkg/v3 and sdk/v3 at sibling folders (ignored for a dependency): pin them
+  # to the CLI's version, and repeat its clipboard replace, as for the CLI.
+  go mod edit -replace=github.com/atotto/clipboard=$CLIPBOARD_FORK
+  if timeout 60 go get "$LANGHOST_MODULE@v$PULUMI_VERSION" >"$CACHE_ROOT/langhost.log" 2>&1 \
+     && go get github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION >>"$CACHE_ROOT/langhost.log" 2>&1; then
     echo "build-pulumi: building the official pulumi-language-python v$PULUMI_VERSION ..." >&2
     go build -trimpath -ldflags "-s -w" -o "$BIN/pulumi-language-python.tmp" "$LANGHOST_MODULE" \
       && mv "$BIN/pulumi-language-python.tmp" "$BIN/pulumi-language-python" \

@@ -2,7 +2,7 @@
 # The main job, end to end on this machine: set up, start the embedded Chatwoot emulator, show
 # the diff (`pulumi preview --diff`), apply it (`pulumi up`) to the sample providers in
 # providers/, and print a per-provider summary. State: local file backend in .state/backend,
-# stack "demo". Run it again: the preview shows no changes and the up makes no API call.
+# stack "demo". Run it again: the preview shows no changes and the up makes no write call.
 #
 # Against a real Chatwoot instead of the emulator: export CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and
 # CHATWOOT_API_TOKEN (an administrator's token) before running; the emulator is then not started.
@@ -42,6 +42,7 @@ if [ -z "${CHATWOOT_URL:-}" ]; then
   export CHATWOOT_ACCOUNT_ID CHATWOOT_API_TOKEN
 fi
 
+cwtenants validate   # a bad catalog stops here, before any API call
 pulumi stack select "$stack" --create --non-interactive >/dev/null
 echo; echo "demo: the diff (pulumi preview --diff)"; echo
 pulumi preview --diff --non-interactive

@@ -19,6 +19,15 @@ from pulumi_cli import ROOT, Pulumi
 SAMPLES = ROOT / "tests" / "fixtures" / "catalog"  # the test catalog, never the real providers/
 
 
+# What a no-op `pulumi up` still sends: the ownership check at its end lists each kind once
+# (cwtenants.ownership: every provider owns exactly one inbox, team and portal).
+OWNERSHIP_CHECK = {
+    "GET /api/v1/accounts/{account_id}/inboxes": 1,
+    "GET /api/v1/accounts/{account_id}/portals": 1,
+    "GET /api/v1/accounts/{account_id}/teams": 1,
+}
+
+
 class Deployment(Pulumi):
     emulator: EmulatorProcess
     providers: Path

@@ -4,15 +4,20 @@ Fault model — how the sequence is derived (this is the contract the tests rely
 
 * Every request that is *not* on the control plane (``/__emulator__/*``) and is *not* throttled is a
   "faultable request" and gets a sequence number n = 0, 1, 2, … in arrival order.
-* There are three independent streams, each a ``random.Random`` seeded with the string
-  ``f"{seed}/drop"``, ``f"{seed}/error"`` and ``f"{seed}/lost"`` (string seeds are hashed with
-  SHA-512 by CPython, so they are stable across runs and platforms).
+* There are four independent streams, each a ``random.Random`` seeded with the string
+  ``f"{seed}/drop"``, ``f"{seed}/error"``, ``f"{seed}/lost"`` and ``f"{seed}/late"`` (string seeds
+  are hashed with SHA-512 by CPython, so they are stable across runs and platforms).
 * Request n consumes exactly one ``random()`` draw from *each* stream, always, whatever the rates are.
   Decision for request n, first match wins:
     1. drop   if draw_drop  < drop_rate           → socket closed, no response, handler NOT run
     2. error  if draw_error < error_rate          → 500 ``{"status":500,"error":"Internal Server Error"}``, handler NOT run
     3. lost   if draw_lost  < lost_response_rate  → handler runs (write committed), socket closed, no response
-    4. normal
+    4. late   if draw_late  < late_commit_rate, for a create (POST) of an inbox, team or portal only
+              → "commit after the client has gone": the request body is read, nothing is answered,
+              and ``late_commit_delay`` seconds later the handler runs (the write is committed) and
+              the connection is closed. A client whose read timeout is shorter has given up by then,
+              as with Rails, which finishes a request whose client went away.
+    5. normal
 * ``latency_ms`` is a fixed sleep before every faultable request (no jitter).
 * Setting ``seed`` (CLI ``--fault-seed`` or ``POST /__emulator__/faults``) re-creates the three
   streams, i.e. restarts the sequence at n = 0.  Changing only rates keeps the position.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import random
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, fields
@@ -35,6 +41,8 @@ from dataclasses import asdict, dataclass, fields
 from starlette.routing import Match
 
 CONTROL_PREFIX = "/__emulator__"
+# The creates of objects whose names Chatwoot does not keep unique (or that the client adopts by name).
+LATE_COMMIT_PATHS = re.compile(r"/api/v1/accounts/\d+/(inboxes|teams|portals)/?")
 
 
 @dataclass
@@ -45,6 +53,8 @@ class FaultConfig:
     drop_rate: float = 0.0
     lost_response_rate: float = 0.0
     seed: int = 0
+    late_commit_rate: float = 0.0
+    late_commit_delay: float = 5.0
     delete_delay: float = 2.0
     unknown_portal_status: int = 500
 
@@ -68,7 +78,7 @@ class FaultEngine:
     def reseed(self, seed) -> None:
         with self.lock:
             self.config.seed = seed
-            self.streams = {name: random.Random(f"{seed}/{name}") for name in ("drop", "error", "lost")}
+            self.streams = {name: random.Random(f"{seed}/{name}") for name in ("drop", "error", "lost", "late")}
             self.sequence = 0
 
     def throttled(self, path: str) -> bool:
@@ -82,7 +92,7 @@ class FaultEngine:
             self.window_count += 1
             return self.window_count > self.config.rate_limit
 
-    def decide(self) -> str:
+    def decide(self, method: str = "GET", path: str = "") -> str:
         """One draw per stream per faultable request; see module docstring."""
         with self.lock:
             draws = {name: rng.random() for name, rng in self.streams.items()}
@@ -94,6 +104,8 @@ class FaultEngine:
             return "error"
         if draws["lost"] < c.lost_response_rate:
             return "lost"
+        if draws["late"] < c.late_commit_rate and method == "POST" and LATE_COMMIT_PATHS.fullmatch(path):
+            return "late"
         return "ok"
 
 
@@ -171,7 +183,7 @@ class FaultMiddleware:
             return
         if self.engine.config.latency_ms > 0:
             await asyncio.sleep(self.engine.config.latency_ms / 1000.0)
-        decision = self.engine.decide()
+        decision = self.engine.decide(scope["method"], scope["path"])
         if decision == "drop":
             await drop_connection(scope)
             return
@@ -182,6 +194,9 @@ class FaultMiddleware:
                                     (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
             return
+        if decision == "late":
+            await self.commit_late(scope, receive)
+            return
         if decision == "lost":
             async def swallow(message):  # the handler's response is discarded
                 return None
@@ -189,6 +204,32 @@ class FaultMiddleware:
             await drop_connection(scope)
             return
         await self.app(scope, receive, send)
+
+
+    async def commit_late(self, scope, receive) -> None:
+        """Fault "commit after the client has gone": answer nothing, run the handler after the delay."""
+        body, more = b"", True
+        while more:  # read the body now: after the client has gone, receive() only says "disconnect"
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        await asyncio.sleep(self.engine.config.late_commit_delay)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return {"type": "http.disconnect"}
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def swallow(message):  # nobody is listening any more
+            return None
+
+        await self.app(scope, replay, swallow)  # the write is committed here, late
+        await drop_connection(scope)
 
 
 def config_dict(config: FaultConfig) -> dict:

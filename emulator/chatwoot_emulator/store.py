@@ -17,6 +17,7 @@ Design (kept deliberately simple and visible):
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -73,9 +74,14 @@ class Store:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.state_dir / DB_FILE
         self.lock = threading.RLock()
+        # The database holds every access token and inbox secret: owner-only, like tokens.json.
+        # SQLite gives its -wal/-shm files the database file's mode; older state dirs are fixed too.
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        for f in self.state_dir.glob(DB_FILE + "*"):
+            os.chmod(f, 0o600)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
         self._create_schema()

@@ -351,8 +351,10 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
         except ChatwootError as exc:
             hint = getattr(exc, "hint", "") or ""
             said = str(exc).replace(f" (hint: {hint})", "") if hint else str(exc)  # the hint goes on the fix line
+            if not hint and exc.status is not None and exc.status >= 500:
+                hint = "Chatwoot failed on a read (server error); look at its logs, then run this again"
             raise fail(f"reading Chatwoot failed: {said}",
-                       f"{hint}{' ' if hint else ''}(`cwtenants doctor` checks the connection)") from None
+                       f"{hint}{'; ' if hint else ''}`cwtenants doctor` checks the connection") from None
     except CliError as exc:
         if as_json:  # a JSON reader gets a JSON answer, also on an error
             out(json.dumps(exc.to_json(), indent=2))
@@ -601,8 +603,13 @@ def doctor() -> None:
                     "(for the emulator: `cwtenants emulator`)")
                 raise _StopChecks from None
             except ChatwootError as exc:
-                bad(f"{settings.url}/api answered {exc.status}: {exc.message}",
-                    "CHATWOOT_URL must be the base URL of Chatwoot (without /app or /api)")
+                if exc.status is not None and exc.status >= 500:
+                    bad(f"{settings.url}/api answered {exc.status}: {exc.message} (Chatwoot is reachable but failing)",
+                        "look at the Chatwoot server's logs (Rails log, Sidekiq) and its database/Redis; "
+                        "run `cwtenants doctor` again once GET /api answers")
+                else:
+                    bad(f"{settings.url}/api answered {exc.status}: {exc.message}",
+                        "CHATWOOT_URL must be the base URL of Chatwoot (without /app or /api)")
                 raise _StopChecks from None
             raw = str(info.get("version") or "")
             version = _version(raw)
@@ -699,6 +706,12 @@ def _settings_kwargs(s) -> dict:
     from dataclasses import fields
 
     return {f.name: getattr(s, f.name) for f in fields(s)}
+
+
+# onboard / offboard live in their own module (docs/onboarding.md)
+from .onboard import register as _register_onboard  # noqa: E402
+
+_register_onboard(app)
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m cwtenants.cli`

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pulumi
 
 from .catalog import ProviderSpec
-from .resources import article, category, inbox, knowledge_base, members, portal, team
+from .resources import inbox, knowledge_base, members, portal, team
 from .resources.agent import Agent
 
 TYPE = "cwtenants:index:Provider"
@@ -71,23 +71,21 @@ class Provider(pulumi.ComponentResource):
         self.register_outputs({"summary": self.summary})
 
     def _knowledge_base(self, spec: ProviderSpec) -> None:
-        """Categories and articles of the portal. They are always retained when their declaration
-        goes away (content is never deleted by surprise); in `articles: authoritative` mode the
-        KnowledgeBase resource deletes what no file claims. `offboarding: delete` deletes the
-        portal, and Chatwoot its content with it."""
-        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True, depends_on=[self.portal])
-        self.categories = {
-            (c.locale, c.slug): category.Category(category.logical_name(spec.slug, c), category.desired(spec, c), keep)
-            for c in spec.portal.categories
-        }
-        self.articles = []
-        for a in spec.articles:
-            cat = self.categories.get((a.locale, a.category)) if a.category else None
-            opts = keep if cat is None else pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[cat]))
-            self.articles.append(article.Article(
-                article.logical_name(spec.slug, a),
-                article.desired(spec, a, cat.category_id if cat is not None else None), opts))
-        if spec.portal.articles == "authoritative":
-            knowledge_base.KnowledgeBase(
+        """The portal's categories and articles: one resource (knowledge_base.py). Removing an entry
+        keeps its object in Chatwoot unless `articles: authoritative`; `offboarding: delete` deletes
+        the portal, and Chatwoot its content with it."""
+        if knowledge_base.wanted(spec):
+            self.knowledge_base = knowledge_base.KnowledgeBase(
                 f"{spec.slug}-knowledge-base", knowledge_base.desired(spec),
-                pulumi.ResourceOptions(parent=self, depends_on=[self.portal, *self.categories.values(), *self.articles]))
+                pulumi.ResourceOptions(parent=self, depends_on=[self.portal]))
+
+
+def child_names(spec: ProviderSpec) -> list[tuple[type, str]]:
+    """(resource class, logical name) of every child ``Provider`` declares for ``spec``: what
+    `cwtenants onboard` targets to update this provider only. Keep in step with ``__init__``."""
+    out: list[tuple[type, str]] = [
+        (portal.Portal, f"{spec.slug}-portal"), (team.Team, f"{spec.slug}-team"), (inbox.Inbox, f"{spec.slug}-inbox"),
+        (members.TeamMembers, f"{spec.slug}-team-members"), (members.InboxMembers, f"{spec.slug}-inbox-members")]
+    if knowledge_base.wanted(spec):
+        out.append((knowledge_base.KnowledgeBase, f"{spec.slug}-knowledge-base"))
+    return out

@@ -40,15 +40,22 @@ def main() -> None:
     if info:
         say_offboarding(info, {p.slug for p in providers})
     roles = declare_custom_roles(catalog.custom_roles)
+    only = selection()
+    if only is not None:
+        targeted(providers, catalog.staff, roles, *only)
+        return
     agents = declare_agents(providers, catalog.staff, roles)
     pulumi.log.info(rights_report(catalog, providers))
-    summaries = {}
+    summaries, components = {}, []
     for spec in providers:
         # a provider new in the stack must not adopt what another provider owns (only new ones get
         # the list, so the state does not grow with the square of the number of providers)
         claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
-        summaries[spec.slug] = Provider(spec, agents, claimed=claimed).summary
+        component = Provider(spec, agents, claimed=claimed)
+        components.append((spec, component))
+        summaries[spec.slug] = component.summary
     pulumi.export("providers", summaries)
+    check_ownership_after_up(components)
     pulumi.export("chatwoot_url", url)
     pulumi.export("chatwoot_account_id", account_id)
 
@@ -94,6 +101,68 @@ def check_target(info, url: str, account_id: int | None) -> None:
         info, url, account_id,
         f"run once with `pulumi config set cwtenants:{ALLOW_OTHER} true` (or CWT_ALLOW_OTHER_CHATWOOT=1) "
         "and remove it afterwards"))
+
+
+def selection() -> tuple[set[str], set[str]] | None:
+    """(slugs, extra agent emails) of a targeted run, from CWT_ONLY_PROVIDERS / CWT_ONLY_AGENTS
+    (comma-separated); None = declare everything (the normal run)."""
+    raw = os.environ.get("CWT_ONLY_PROVIDERS")
+    if raw is None:
+        return None
+    emails = os.environ.get("CWT_ONLY_AGENTS") or ""
+    return ({s.strip() for s in raw.split(",") if s.strip()},
+            {e.strip().lower() for e in emails.split(",") if e.strip()})
+
+
+def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None:
+    """The program of `cwtenants onboard` / `offboard` (always run with `pulumi up --target`).
+
+    Declares only the selected providers and the agents they (or ``emails``) name. Agents are
+    still merged over the whole catalog, so a person shared with other providers keeps the
+    same inputs as in a full run (no false diff afterwards). Resources that are neither declared
+    nor targeted are left untouched by Pulumi, so nothing about other providers is read,
+    compared or sent. Custom roles are declared (untargeted: Pulumi keeps them as they are) so
+    that agents can refer to them. Stack outputs are not exported here and the ownership check
+    of a full run (which lists every provider's objects) is not made: the next full run does both."""
+    chosen = [p for p in providers if p.slug in slugs]
+    for spec in chosen:
+        emails |= {a.email.lower() for a in spec.agents}
+    agents = declare_agents(providers, staff, roles, only=emails)
+    for spec in chosen:
+        Provider(spec, agents)
+
+
+def check_ownership_after_up(components) -> None:
+    """Once every inbox, team and portal of the stack is settled, check that each provider owns exactly
+    one of each in Chatwoot (cwtenants.ownership); a duplicate fails the run. Not in previews."""
+    if not components or pulumi.runtime.is_dry_run():
+        return
+    from . import ownership
+
+    cfg = pulumi.Config("cwtenants")
+    plain = {key: cfg.get(key) for key in ("url", "accountId", "requestsPerMinute")}
+    tokens = pulumi.Output.all(cfg.get_secret("apiToken"), cfg.get_secret("platformToken"))
+    ids = [pulumi.Output.all(c.inbox.inbox_id, c.team.team_id, c.portal.portal_id) for _, c in components]
+
+    def check(values) -> None:
+        (api_token, platform_token), settled = values[0], values[1:]
+        config = {**plain, "apiToken": api_token, "platformToken": platform_token}
+        managed = [(spec, *triple) for (spec, _), triple in zip(components, settled)]
+        with ownership_client(ownership.settings_from(config)) as client:
+            found = ownership.findings(client, managed)
+        for f in found:
+            (pulumi.log.error if f.duplicate else pulumi.log.warn)(f.message)
+        duplicates = sum(f.duplicate for f in found)
+        if duplicates:
+            raise pulumi.RunError(f"{duplicates} duplicate object(s) in Chatwoot (see above)")
+
+    pulumi.Output.all(tokens, *ids).apply(check)
+
+
+def ownership_client(settings):
+    from .chatwoot import ChatwootClient
+
+    return ChatwootClient(settings)
 
 
 def shard_group() -> str:
@@ -163,9 +232,10 @@ def merge_agents(providers) -> dict[str, tuple]:
     return merged
 
 
-def declare_agents(providers, staff=(), roles=None) -> dict[str, agent.Agent]:
+def declare_agents(providers, staff=(), roles=None, only: set[str] | None = None) -> dict[str, agent.Agent]:
     """One account-user resource per unique email (logical name ``agent-<email>``): every person
-    the providers list, plus every staff member (declared by every stack: _defaults.yaml is shared)."""
+    the providers list, plus every staff member (declared by every stack: _defaults.yaml is shared).
+    With ``only``, just those emails (merged over all ``providers`` and staff all the same)."""
     out: dict[str, agent.Agent] = {}
     names: dict[str, str] = {}
     merged = merge_agents(providers)
@@ -173,6 +243,8 @@ def declare_agents(providers, staff=(), roles=None) -> dict[str, agent.Agent]:
         merged.setdefault(s.email, (s, []))
     roles = roles or {}
     for email, (spec, slugs) in sorted(merged.items()):
+        if only is not None and email not in only:
+            continue
         name = agent.logical_name(email)
         if name in names:
             raise pulumi.RunError(f"agents {names[name]} and {email} map to the same resource name {name}")

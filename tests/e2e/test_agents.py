@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+from e2e_support import OWNERSHIP_CHECK
 
 pytestmark = pytest.mark.e2e
 
@@ -41,11 +42,11 @@ def edit_agents(d, slug: str, new_agents: list[dict] | None, **extra) -> None:
 
 
 def assert_converged(d) -> None:
-    """A second up makes zero calls, and preview (with refresh) sees nothing to do."""
+    """A second up makes no call but the ownership check's three lists, and preview (with refresh) sees nothing to do."""
     d.reset_stats()
     summary = d.up()
     assert set(summary["resourceChanges"]) == {"same"}, summary
-    assert d.stats()["total"] == 0, d.stats()
+    assert d.stats()["by_route"] == OWNERSHIP_CHECK, d.stats()
     d.run("preview", "--refresh", "--expect-no-changes")
     assert d.writes() == 0
 

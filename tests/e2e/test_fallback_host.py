@@ -75,7 +75,7 @@ def test_a_missing_main_is_one_short_message(prog):
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
     errors = [line for line in out.splitlines() if "error:" in line]
-    assert any("__main__.py does not exist" in line for line in errors), out
+    assert any("__main__.py" in line for line in errors), out  # names what is missing
     assert len(out.splitlines()) < 25, out
 
 

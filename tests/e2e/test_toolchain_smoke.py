@@ -28,8 +28,15 @@ def test_cli_version_is_the_pinned_one():
     import importlib.metadata
     import subprocess
 
-    out = subprocess.run([str(require_pulumi() / "pulumi"), "version"], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "v" + importlib.metadata.version("pulumi")
+    bin_dir = require_pulumi()
+    out = subprocess.run([str(bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=True)
+    sdk = importlib.metadata.version("pulumi")
+    launcher = bin_dir / "pulumi-resource-pulumi-python"
+    if launcher.exists() and b"fallback_hosts" in launcher.read_bytes()[:4000]:  # built by build-pulumi.sh
+        assert out.stdout.strip() == "v" + sdk  # the build is exactly the pin
+    else:  # an official CLI on PATH: at least the SDK's version (scripts/build-pulumi.sh)
+        cli = tuple(map(int, out.stdout.strip().lstrip("v").split("-")[0].split(".")))
+        assert cli >= tuple(map(int, sdk.split(".")))
 
 
 def test_up_preview_destroy(smoke):

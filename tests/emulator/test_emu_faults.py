@@ -14,7 +14,8 @@ import pytest
 from cw_emu_helpers import A1
 
 EMULATOR_OPTS = {"delete_delay": 30, "rate_limit": 0}
-NEUTRAL = {"latency_ms": 0, "rate_limit": 0, "error_rate": 0, "drop_rate": 0, "lost_response_rate": 0, "seed": 0}
+NEUTRAL = {"latency_ms": 0, "rate_limit": 0, "error_rate": 0, "drop_rate": 0, "lost_response_rate": 0,
+           "late_commit_rate": 0, "seed": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +109,23 @@ def test_lost_response_after_commit_really_committed(emu, admin):
     assert "committed anyway" in [t["name"] for t in admin.get(f"{A1}/teams").json()]
 
 
+def test_late_commit_after_the_client_has_gone(emu, admin):
+    """Fault model: "commit after the client has gone" — a create of an inbox/team/portal gets no answer;
+    the client times out, the object does not exist yet, and it is committed once the delay is over."""
+    emu.control("POST", "faults", json={"late_commit_rate": 1.0, "late_commit_delay": 1.5})
+    with httpx.Client(base_url=emu.url, headers={"api_access_token": emu.tokens["admin_token"]},
+                      timeout=0.5) as impatient:
+        with pytest.raises(httpx.ReadTimeout):
+            impatient.post(f"{A1}/teams", json={"name": "Late Team"})
+    assert "late team" not in [t["name"] for t in admin.get(f"{A1}/teams").json()]  # not yet
+    assert admin.get(f"{A1}/teams").status_code == 200  # reads are not delayed
+    deadline = time.monotonic() + 30  # a hang guard, not a speed check
+    while "late team" not in [t["name"] for t in admin.get(f"{A1}/teams").json()]:
+        assert time.monotonic() < deadline, "the late create was never committed"
+        time.sleep(0.2)
+    emu.control("POST", "faults", json={"late_commit_rate": 0})
+
+
 def test_latency(emu, anon):
     """Fault model: fixed latency per request; the control plane is not delayed."""
     emu.control("POST", "faults", json={"latency_ms": 300})
@@ -152,7 +170,7 @@ def test_faults_endpoint_rejects_unknown_setting(emu):
     assert r.status_code == 400
     cfg = emu.control("GET", "faults")
     assert set(cfg) == {"latency_ms", "rate_limit", "error_rate", "drop_rate", "lost_response_rate", "seed",
-                        "delete_delay", "unknown_portal_status"}
+                        "late_commit_rate", "late_commit_delay", "delete_delay", "unknown_portal_status"}
 
 
 def test_cli_fault_flags(tmp_path):

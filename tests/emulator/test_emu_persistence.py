@@ -24,6 +24,13 @@ from cw_emu_helpers import A1, new_agent, new_inbox
 P = "/platform/api/v1"
 
 
+def test_database_files_are_owner_only(emu):
+    """The SQLite files hold every access token and inbox secret: mode 0600 like tokens.json."""
+    files = sorted(emu.state_dir.glob("chatwoot.sqlite3*"))
+    assert files and files[0].name == "chatwoot.sqlite3"
+    assert {f.name: stat.S_IMODE(os.stat(f).st_mode) for f in files} == {f.name: 0o600 for f in files}
+
+
 def test_tokens_file(emu):
     """docs/chatwoot-behaviour.md#profile/ARCHITECTURE: tokens.json mode 0600 with url, account_id, admin/agent/platform tokens, admin_email."""
     path = emu.state_dir / "tokens.json"

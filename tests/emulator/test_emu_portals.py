@@ -172,3 +172,23 @@ def test_portal_delete_unlinks_inboxes(admin):
     assert "help_center" in inbox
     admin.delete(f"{A1}/portals/unlink")
     assert "help_center" not in admin.get(f"{A1}/inboxes/{inbox['id']}").json()
+
+
+def test_public_help_center_page_answers_for_any_account(admin, platform, make_client, emu):
+    """Public /hc/<slug>: no token, any account's portal; unknown and archived portals → 404."""
+    import httpx
+
+    acc = platform.post("/platform/api/v1/accounts", json={"name": "Third"}).json()
+    user = platform.post("/platform/api/v1/users", json={
+        "name": "Third Admin", "email": "third-admin@example.com", "password": "Passw0rd!"}).json()
+    platform.post(f"/platform/api/v1/accounts/{acc['id']}/account_users",
+                  json={"user_id": user["id"], "role": "administrator"})
+    other = make_client(user["access_token"])
+    r = other.post(f"/api/v1/accounts/{acc['id']}/portals", json={"name": "Theirs", "slug": "their-help"})
+    assert r.status_code == 200
+    _portal(admin, "our-help")
+    assert httpx.get(f"{emu.url}/hc/their-help").status_code == 200
+    assert httpx.get(f"{emu.url}/hc/our-help").status_code == 200
+    assert httpx.get(f"{emu.url}/hc/nobody-help").status_code == 404
+    admin.patch(f"{A1}/portals/our-help", json={"archived": True})
+    assert httpx.get(f"{emu.url}/hc/our-help").status_code == 404

@@ -143,6 +143,15 @@ CASES: dict[str, tuple[dict, list[str]]] = {
     "local_tag": (
         {FILE: A + "team: !secret {name: x}\n"},
         [f"{FILE}:3:7: <yaml>: YAML tag '!secret' is not allowed (write plain values)"]),
+    "article_symlink_outside_folder": (
+        {"outside/passwd.md": "---\ntitle: Secret\n---\nroot:x:0:0\n", FILE: A,
+         "providers/acme/articles/en/acme-passwd.md": ("symlink", "../../../../outside/passwd.md")},
+        ["providers/acme/articles/en/acme-passwd.md:1:1: <file>: symbolic link to a file outside the catalog "
+         "folder (copy the file in instead)"]),
+    "article_of_3_mb": (
+        {FILE: A, "providers/acme/articles/en/acme-big.md": "---\ntitle: Big\n---\n" + "x" * 3_000_000},
+        ["providers/acme/articles/en/acme-big.md:1:1: <file>: file is larger than 2000000 bytes (an article is "
+         "text, images are links)"]),
     # --- webhooks into Chatwoot's own network, credentials in URLs --------------------------
     "webhook_loopback": ({FILE: webhook("http://127.0.0.1/h")}, internal("127.0.0.1", "a loopback address")),
     "webhook_localhost": ({FILE: webhook("http://localhost:3000/h")}, internal("localhost", "a local host name")),

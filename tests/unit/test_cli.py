@@ -468,3 +468,19 @@ def test_colour_only_on_a_terminal(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     assert cli.use_colour(Tty()) is False and cli.styler(Tty())("x", "red") == "x"
     assert cli.use_colour(object()) is False
+
+
+def test_doctor_and_plan_on_a_server_error_point_at_the_server(live, emu, catalog):
+    """A 500 is Chatwoot failing, not a wrong CHATWOOT_URL; plan's fix line is never empty."""
+    emu.control("POST", "faults", json={"error_rate": 1.0, "seed": 1})
+    try:
+        r = run("doctor", env=live)
+        assert r.exit_code == 1 and "answered 500" in r.stdout and "reachable but failing" in r.stdout
+        assert "base URL" not in r.stdout and "look at the Chatwoot server's logs" in r.stdout
+        r = run("plan", "-d", str(catalog), env=live)
+        assert r.exit_code == 1 and "reading Chatwoot failed" in r.output
+        fix = [line for line in r.output.splitlines() if line.strip().startswith("fix:")]
+        assert fix and fix[0].strip().startswith("fix: Chatwoot failed on a read (server error)"), r.output
+        assert "fix:  " not in r.output and "Traceback" not in r.output
+    finally:
+        emu.control("POST", "faults", json={"error_rate": 0})

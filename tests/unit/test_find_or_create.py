@@ -49,9 +49,17 @@ def test_lost_response_of_a_committed_create_is_found_not_resent():
     assert w.posts == 1 and w.finds == [False, True]  # the second lookup bypasses the list cache
 
 
-def test_lost_response_of_an_uncommitted_create_is_sent_again_once():
+def test_lost_response_not_yet_visible_is_not_sent_again_in_this_run():
+    """Late commit: the server may still finish the first POST (its client timed out); a second
+    POST now could make a duplicate inbox. The resource fails; the next run adopts."""
+    from cwtenants.resources.base import ReconcileError
+
     w = World(post_results=["lost-uncommitted", "ok"])
-    assert run(w) == ({"id": 2}, False) and w.posts == 2
+    with pytest.raises(ReconcileError, match="not sent again. Run `pulumi up` again: it adopts"):
+        run(w)
+    assert w.posts == 1 and w.finds == [False, True]
+    w.objects.append({"id": 1})  # the late commit lands; the next run adopts it
+    assert run(w) == ({"id": 1}, True) and w.posts == 1
 
 
 def test_conflict_from_a_concurrent_run_adopts():

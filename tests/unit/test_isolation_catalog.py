@@ -134,3 +134,13 @@ def test_rights_report_names_staff_admins_and_shared_people(tmp_path):
         f"account-wide rights (administrator): ops@m.example (staff, {d}:2)",
         "shared between providers (shared: true): sam@x.example sees the conversations of alpha, beta",
     ]
+
+
+def test_staff_name_and_availability_agree_where_a_provider_writes_them(tmp_path):
+    write(tmp_path, "_defaults.yaml", "staff:\n  - {email: lead@m.example, role: agent, availability: busy}\n")
+    p = write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents:\n  - {email: lead@m.example, availability: online}\n")
+    prob, = problems_of(tmp_path)
+    assert (prob.file, prob.line, prob.field) == (str(p), 4, "agents[0].availability")
+    assert "staff with availability 'busy'" in prob.message
+    write(tmp_path, "alpha.yaml", "slug: alpha\nname: Alpha\nagents:\n  - {email: lead@m.example}\n")
+    assert load_catalog(tmp_path).get("alpha").agents[0].availability == "busy"  # from the staff entry

@@ -11,7 +11,8 @@ import pytest
 from cwtenants.catalog import load_catalog
 from cwtenants.chatwoot.errors import ServerError
 from cwtenants.resources import article, category, knowledge_base
-from cwtenants.resources.article import ArticleKind, ArticleProvider
+from cwtenants.resources.article import ArticleKind
+from cwtenants.resources.knowledge_base import KnowledgeBaseProvider
 from cwtenants.resources.base import created_empty, lists
 from cwtenants.resources.category import CategoryKind
 
@@ -82,6 +83,10 @@ class FakeClient:
     def patch(self, path, json=None):
         self.calls.append(("PATCH", path, json))
         id_ = int(path.rsplit("/", 1)[1])
+        if "/categories/" in path:
+            c = next(x for x in self.categories if x["id"] == id_)
+            c.update(json["category"])
+            return {"payload": c}
         for a in self.articles:
             if a["id"] == id_:
                 a.update({k: v for k, v in json["article"].items() if k in ("title", "content", "status")})
@@ -95,25 +100,41 @@ class FakeClient:
         self.categories = [c for c in self.categories if c["id"] != id_]
 
 
-def test_hash_equal_means_no_change_and_no_request(harbor):
-    inputs = article.desired(harbor, harbor.articles[0], category_id=3)
-    r = ArticleProvider().diff("5", dict(inputs), dict(inputs))
-    assert r.changes is False
+def with_article(spec, slug, **change):
+    from dataclasses import replace
+    return replace(spec, articles=[replace(a, **change) if a.slug == slug else a for a in spec.articles])
 
 
-def test_one_paragraph_changed_is_a_content_change(harbor):
+def test_same_hashes_mean_no_change(harbor):
+    kb = knowledge_base.desired(harbor)
+    assert KnowledgeBaseProvider().diff("kb", dict(kb), knowledge_base.desired(harbor)).changes is False
+    assert knowledge_base.changed(kb, kb) == ([], [])
+
+
+def test_one_paragraph_changed_is_one_article_change(harbor):
     a = harbor.articles[0]
-    olds = article.desired(harbor, a, 3)
-    news = article.desired(harbor, type(a)(**{**a.__dict__, "content": a.content.replace("\n\n", "\n\nA new paragraph.\n\n", 1)}), 3)
-    assert olds["content_hash"] != news["content_hash"]
-    r = ArticleProvider().diff("5", olds, news)
+    olds = knowledge_base.desired(harbor)
+    news = knowledge_base.desired(with_article(harbor, a.slug, content=a.content.replace("\n\n", "\n\nNew.\n\n", 1)))
+    assert olds["articles"][a.slug]["content_hash"] != news["articles"][a.slug]["content_hash"]
+    assert knowledge_base.changed(olds, news) == ([], [a.slug])
+    r = KnowledgeBaseProvider().diff("kb", olds, news)
     assert r.changes is True and r.replaces == []
 
 
-def test_moved_to_another_category_is_a_change(harbor):
-    a = harbor.articles[0]
-    olds = article.desired(harbor, a, 3)
-    assert ArticleProvider().diff("5", olds, {**olds, "category_id": 4}).changes is True
+def test_moved_to_another_category_and_unpublished_are_changes(harbor):
+    a = next(x for x in harbor.articles if x.category == "getting-started")
+    olds = knowledge_base.desired(harbor)
+    assert knowledge_base.changed(olds, knowledge_base.desired(with_article(harbor, a.slug, category="contact")))[1] == [a.slug]
+    assert knowledge_base.changed(olds, knowledge_base.desired(with_article(harbor, a.slug, status="draft")))[1] == [a.slug]
+
+
+def test_removed_article_is_a_change_but_no_write(harbor):
+    olds = knowledge_base.desired(harbor)
+    news = knowledge_base.desired(harbor)
+    gone = next(iter(news["articles"]))
+    del news["articles"][gone]
+    assert KnowledgeBaseProvider().diff("kb", olds, news).changes is True
+    assert knowledge_base.changed(olds, news) == ([], [])  # nothing to create or PATCH
 
 
 def test_live_article_normalises_to_the_inputs(harbor):
@@ -186,11 +207,31 @@ def test_authoritative_prune_deletes_only_unclaimed(harbor):
                    [live_article(10 + i, f"old-{i}") for i in range(26)],
                    categories=[{"id": 50, "slug": "contact", "locale": "en"}, {"id": 51, "slug": "ui-cat", "locale": "en"}])
     inputs = knowledge_base.desired(harbor)
-    kind = knowledge_base.KnowledgeBaseKind()
-    state = kind.read(c, "kb", inputs)
+    state = knowledge_base.live_state(c, inputs)
     assert "written-in-the-ui" in state["unclaimed_articles"] and claimed not in state["unclaimed_articles"]
     assert state["unclaimed_categories"] == ["en/ui-cat"]
-    out = kind.prune(c, inputs)
+    assert set(state["articles"]) == {claimed} and state["article_ids"] == {claimed: 1}
+    knowledge_base.prune(c, inputs)
     deleted = [p for m, p in (x[:2] for x in c.calls) if m == "DELETE"]
     assert len(deleted) == 27 + 1 and f"/portals/{harbor.portal.slug}/articles/1" not in deleted
-    assert out["unclaimed_articles"] == [] and [a["slug"] for a in c.articles] == [claimed]
+    assert [a["slug"] for a in c.articles] == [claimed]
+
+
+def test_additive_mode_reports_and_deletes_nothing(harbor):
+    from dataclasses import replace
+    additive = replace(harbor, portal=replace(harbor.portal, articles="additive"))
+    c = FakeClient(articles=[live_article(2, "written-in-the-ui")])
+    state = knowledge_base.live_state(c, knowledge_base.desired(additive))
+    assert state["unclaimed_articles"] == []
+
+
+def test_update_patches_by_the_integer_id_kept_in_state(harbor):
+    from dataclasses import replace
+    a = replace(harbor.articles[0], category=None)
+    spec = replace(harbor, portal=replace(harbor.portal, categories=[], articles="additive"), articles=[a])
+    olds = {**knowledge_base.desired(spec), "article_ids": {a.slug: 100.0}, "category_ids": {}}  # floats from state
+    news = knowledge_base.desired(replace(spec, articles=[replace(a, content="Changed.\n")]))
+    c = FakeClient(articles=[live_article(100, a.slug)])
+    out = knowledge_base.apply(c, news, olds)
+    assert [x[:2] for x in c.calls] == [("PATCH", f"/portals/{harbor.portal.slug}/articles/100")]
+    assert out["article_ids"] == {a.slug: 100}

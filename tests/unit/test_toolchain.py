@@ -141,3 +141,22 @@ def test_the_fallback_hosts_stand_apart_from_the_product():
     product = [p for p in (ROOT / "infra" / "cwtenants").rglob("*.py") if "fallback_hosts" in imports(p)]
     assert sorted(p.name for p in product) == ["langhost.py", "provider_host.py"]
     assert all(len(p.read_text().splitlines()) < 25 for p in product)  # forwarders, not hosts
+
+
+def test_fallback_readme_lists_exactly_what_the_language_host_implements():
+    import ast
+    import re
+
+    from pulumi.runtime.proto import language_pb2
+
+    service = {m.name for m in language_pb2.DESCRIPTOR.services_by_name["LanguageRuntime"].methods}
+    tree = ast.parse((ROOT / "fallback_hosts" / "language_host.py").read_text())
+    host = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == "Host")
+    implemented = {f.name for f in host.body if isinstance(f, ast.FunctionDef)}
+    assert implemented <= service
+    readme = (ROOT / "fallback_hosts" / "README.md").read_text()
+    rows = re.findall(r"^\| (`.+?`) \| (yes|\*\*no\*\*)", readme, re.M)
+    said = {name: answer == "yes" for cell, answer in rows for name in re.findall(r"`(\w+)`", cell)}
+    assert set(said) == service, set(said) ^ service
+    assert {n for n, yes in said.items() if yes} == implemented
+    assert f"{len(implemented)} of the {len(service)} `LanguageRuntime` calls" in readme

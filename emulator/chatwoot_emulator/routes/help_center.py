@@ -1,5 +1,9 @@
 """The public Help Center pages of a portal (no authentication), as far as the tool needs them.
 
+``GET /hc/:portal_slug`` answers the portal's home page for a portal of ANY account on the
+installation (a 404 page for unknown and archived portals): `cwtenants onboard` uses it to see,
+read-only, whether a portal slug is taken by another account.
+
 ``GET /hc/:portal_slug/:locale/articles/:article_slug`` (and ``/hc/:portal_slug/articles/:article_slug``)
 answers an HTML page with the article's title and its Markdown rendered to HTML. Only published
 articles of a portal that is not archived are served; anything else is a 404 page. The locale in the
@@ -43,7 +47,18 @@ async def article_page(request: Request):
     return HTMLResponse(page(portal, article))
 
 
+async def home_page(request: Request):
+    emu: Emulator = request.app.state.emu
+    portal = emu.store.find_by("portals", "slug", request.path_params["portal_slug"])
+    if portal is None or portal.get("archived"):
+        return HTMLResponse(NOT_FOUND, status_code=404)
+    title = html.escape(portal.get("page_title") or portal.get("name") or "")
+    return HTMLResponse(f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>"
+                        f"<body><h1>{title}</h1></body></html>")
+
+
 ROUTES = [
+    Route("/hc/{portal_slug}", home_page, methods=["GET"]),
     Route("/hc/{portal_slug}/{locale}/articles/{article_slug}", article_page, methods=["GET"]),
     Route("/hc/{portal_slug}/articles/{article_slug}", article_page, methods=["GET"]),
 ]

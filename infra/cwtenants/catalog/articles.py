@@ -43,6 +43,7 @@ TEMPLATES_DIR = "_articles"
 ARTICLES_DIR = "articles"
 FENCE = "---"
 MAX_TAG = 50
+MAX_ARTICLE_BYTES = 2_000_000  # an article is text; a larger file is refused before it is read whole
 
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG)]
 
@@ -152,13 +153,12 @@ def _problem(file: str, line: int, col: int, fld: str, message: str):
 def parse_article(path: Path, locale: str, templated: bool = True,
                   display: str | None = None) -> tuple[ArticleFile | None, list]:
     """Read one ``.md`` file: front matter (validated) and body; ``templated``: look for placeholders."""
-    from .loader import _problem_from_error
+    from .loader import _problem_from_error, read_text_bounded
 
     display = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [_problem(display, 1, 1, "<file>", f"cannot read file: {exc}")]
+    text, unreadable = read_text_bounded(path, display, MAX_ARTICLE_BYTES, "an article is text, images are links")
+    if text is None:
+        return None, unreadable
     lines = text.replace("\r\n", "\n").split("\n")
     if not lines or lines[0].rstrip() != FENCE:
         return None, [_problem(display, 1, 1, "<front matter>",
@@ -224,8 +224,14 @@ def read_tree(root: Path, templated: bool) -> tuple[dict[tuple[str, str], Articl
     problems = []
     if not root.is_dir():
         return out, problems
+    from .loader import entry_problem
+
     for locale_dir in sorted(root.iterdir()):
         if locale_dir.name.startswith("."):
+            continue
+        if locale_dir.is_symlink() and not locale_dir.resolve().is_relative_to(root.resolve()):
+            problems.append(_problem(str(locale_dir), 1, 1, "<file>",
+                                     "symbolic link to a folder outside the articles folder"))
             continue
         if not locale_dir.is_dir():
             problems.append(_problem(str(locale_dir), 1, 1, "<file>",
@@ -241,6 +247,10 @@ def read_tree(root: Path, templated: bool) -> tuple[dict[tuple[str, str], Articl
                 continue
             if f.suffix != ".md" or not f.is_file():
                 problems.append(_problem(str(f), 1, 1, "<file>", "not an article: expected <article-slug>.md"))
+                continue
+            outside = entry_problem(f, root)  # its content would be published in the Help Center
+            if outside:
+                problems.append(outside)
                 continue
             bad = _slug_problem(str(f), f.stem)
             if bad:

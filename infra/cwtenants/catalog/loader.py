@@ -163,16 +163,16 @@ class _Parsed:
 # Single file
 # ---------------------------------------------------------------------------
 
-def read_text_bounded(path: Path, display: str) -> tuple[str | None, list[Problem]]:
-    """The file as text, or a positioned problem: unreadable, larger than MAX_FILE_BYTES, not UTF-8."""
+def read_text_bounded(path: Path, display: str, limit: int = MAX_FILE_BYTES,
+                      what: str = "a provider file needs a few KB") -> tuple[str | None, list[Problem]]:
+    """The file as text, or a positioned problem: unreadable, larger than ``limit`` bytes, not UTF-8."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(limit + 1)
     except OSError as exc:
         return None, [Problem(display, 1, 1, "<file>", f"cannot read file: {exc.strerror or exc}")]
-    if len(data) > MAX_FILE_BYTES:
-        return None, [Problem(display, 1, 1, "<file>",
-                              f"file is larger than {MAX_FILE_BYTES} bytes (a provider file needs a few KB)")]
+    if len(data) > limit:
+        return None, [Problem(display, 1, 1, "<file>", f"file is larger than {limit} bytes ({what})")]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -338,6 +338,12 @@ def _check_agents(parsed: _Parsed, defaults: DefaultsFile | None) -> list[Proble
             problems.append(parsed.at(("agents", i, "role"),
                                       f"'{agent.email}' is staff with role '{s.role or 'administrator'}' in "
                                       "_defaults.yaml; a staff member's role is set there only: remove `role` here"))
+        for key in ("name", "availability"):
+            mine, theirs = getattr(agent, key), (getattr(s, key) if s is not None else None)
+            if mine is not None and theirs is not None and mine != theirs:
+                problems.append(parsed.at(("agents", i, key),
+                                          f"'{agent.email}' is staff with {key} '{theirs}' in _defaults.yaml; write "
+                                          f"the same here or leave it out (one Chatwoot user)"))
         if agent.custom_role is not None:
             if agent.custom_role not in roles:
                 known = ", ".join(f"'{r}'" for r in roles) or "none"

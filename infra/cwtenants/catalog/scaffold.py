@@ -11,6 +11,9 @@ from .models import derive_portal_slug
 
 SCHEMA_PATH = "../schema/provider.schema.json"  # from providers/ (see ``schema_path``)
 SCHEMA_HEADER = f"# yaml-language-server: $schema={SCHEMA_PATH}"
+# Second line of a file written by `cwtenants onboard`: such a file may be rewritten by the next
+# onboarding event; a file without it was written by hand and is only replaced with --update.
+GENERATED_MARKER = "# generated-by: cwtenants onboard"
 
 
 def slugify(name: str, max_length: int = 50) -> str:
@@ -29,6 +32,8 @@ def scaffold_provider(
     locales: list[str] | None = None,
     portal_slug_prefix: str = "",
     schema_path: str = SCHEMA_PATH,
+    extra: dict | None = None,
+    generated: bool = False,
 ) -> str:
     """YAML text for ``providers/<slug>.yaml``.
 
@@ -38,6 +43,10 @@ def scaffold_provider(
     provider schema relative to the file's folder, for the editor header.
     Raises ``ValueError`` if no valid slug can be derived or the given one is
     invalid.
+
+    ``extra``: further keys of the provider file (``inbox``/``portal`` entries are merged into
+    those sections; ``agents``, ``offboarding`` ... are added) — used by ``cwtenants onboard``.
+    ``generated``: add the ``GENERATED_MARKER`` line (a file the next onboarding event may rewrite).
     """
     name = " ".join(name.split())
     explicit = bool(slug)
@@ -54,12 +63,24 @@ def scaffold_provider(
     if locales:
         portal["locales"] = list(locales)
     data["portal"] = portal
+    for key, value in (extra or {}).items():
+        if key in ("inbox", "portal") and isinstance(value, dict):
+            data[key] = {**data.get(key, {}), **value}
+            if key == "portal":  # keep slug first, as `new` writes it
+                data[key] = {"slug": data[key].pop("slug"), **data[key]}
+        else:
+            data[key] = value
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    header = (f"{GENERATED_MARKER} from a marketplace record; the next event rewrites this file "
+              "(remove this line to keep hand edits)\n") if generated else ""
+    footer = "" if data.get("agents") else (
+        "# agents:\n"
+        "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n")
     return (
         f"# yaml-language-server: $schema={schema_path}\n"
+        f"{header}"
         f"# Provider {name}: see docs/catalog.md for every field and its default.\n"
         f"# The slug and portal.slug are keys of live Chatwoot objects: do not change them.\n"
         f"{body}"
-        "# agents:\n"
-        "#   - {email: alice@example.com, name: Alice Doe, role: agent}\n"
+        f"{footer}"
     )

@@ -67,8 +67,8 @@ HINT_OUTCOME_UNKNOWN = (
     "key before retrying"
 )
 HINT_POST_5XX = (
-    "a non-idempotent write failed with a server error and was not retried; the write may "
-    "have been committed — look the object up by its natural key before retrying"
+    "a create that fails with a server error is not retried (the write may have been committed); "
+    "run `pulumi up` again: it converges — it looks the object up and adopts it if it exists, or creates it"
 )
 
 

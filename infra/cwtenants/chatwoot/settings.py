@@ -77,8 +77,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
         """Build settings from ``CHATWOOT_URL``, ``CHATWOOT_API_TOKEN``, ``CHATWOOT_ACCOUNT_ID``,
-        ``CHATWOOT_PLATFORM_TOKEN`` (optional) and ``CWT_REQUESTS_PER_MINUTE`` (optional,
-        default 2400). Raises :class:`ConfigError` naming the missing/invalid variable."""
+        ``CHATWOOT_PLATFORM_TOKEN`` (optional), ``CWT_REQUESTS_PER_MINUTE`` (optional,
+        default 2400) and ``CWT_HTTP_TIMEOUT`` (optional, seconds to wait for a response, default 30). Raises :class:`ConfigError` naming the missing/invalid variable."""
         env = os.environ if environ is None else environ
 
         def required(name: str) -> str:
@@ -108,6 +108,17 @@ class Settings:
                 ) from None
         kwargs = dict(url=url, api_token=token, account_id=account_id, platform_token=platform,
                       requests_per_minute=rpm)
+        raw_timeout = (env.get("CWT_HTTP_TIMEOUT") or "").strip()
+        if raw_timeout:  # seconds to wait for a response (read/write); default 30
+            try:
+                seconds = float(raw_timeout)
+                if not 0 < seconds <= 600:
+                    raise ValueError
+            except ValueError:
+                raise ConfigError(
+                    f"environment variable CWT_HTTP_TIMEOUT must be a number of seconds (0-600], got {raw_timeout!r}"
+                ) from None
+            kwargs["timeout"] = Timeouts(read=seconds, write=seconds)
         kwargs.update(overrides)
         return cls(**kwargs)
 

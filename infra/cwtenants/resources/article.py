@@ -1,5 +1,7 @@
 """A Help Center article of the provider's portal (docs/chatwoot-behaviour.md, "Help Center content").
 
+The object logic only: the Pulumi resource is the portal's Knowledge Base (knowledge_base.py).
+
 Natural key: the slug — unique on the whole Chatwoot installation (a repeat is a 500 from the
 database, not a 422). An existing article of the portal with that slug is adopted (and updated to
 match its file). Pulumi id: the numeric article id.
@@ -7,12 +9,9 @@ match its file). Pulumi id: the numeric article id.
 - ``author_id`` is required by Chatwoot. We use the user who owns the API token (``GET /profile``,
   read once per provider process and only when an article is written): articles written from Git are
   authored by the automation's user. The author is not compared afterwards.
-- ``content_hash`` (sha256 of every compared field) is what ``diff`` looks at first: an unchanged
+- ``content_hash`` (sha256 of every compared field) is what the Knowledge Base compares: an unchanged
   article costs no request at all on a preview or an up; the article index is only read on
   ``--refresh`` and when an article is created (adoption), one paginated listing per portal.
-- ``content`` is an input, so ``pulumi preview --diff`` prints a line diff of the Markdown body.
-- Removing an article file never deletes the article here (the resource is retained); only the
-  portal's ``articles: authoritative`` clean-up (knowledge_base.py) deletes articles no file claims.
 """
 
 from __future__ import annotations
@@ -22,12 +21,9 @@ import json
 import threading
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import DiffResult, Resource
-
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, ServerError
-from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from .base import Gone, ObjectKind, created_empty, find_or_create, lists, say, vanished
 
 PER_PAGE = 25
 HASHED = ("slug", "title", "content", "description", "status", "position", "tags", "category", "locale")
@@ -118,10 +114,6 @@ def desired(spec, art, category_id=None) -> dict[str, Any]:
     inputs["content_hash"] = content_hash(inputs)
     inputs["category_id"] = category_id
     return inputs
-
-
-def logical_name(provider_slug: str, art) -> str:
-    return f"{provider_slug}-article-{art.slug}"
 
 
 def body(inputs: dict, author: int | None = None) -> dict:
@@ -217,36 +209,3 @@ class ArticleKind(ObjectKind):
 
     def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
         say(f"article '{props.get('slug')}' of portal '{props.get('portal_slug')}' kept in Chatwoot")
-
-
-class ArticleProvider(KindProvider):
-    kind = ArticleKind()
-
-    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
-        # The hash covers every compared field; equal hashes and the same category id: nothing to do.
-        if olds.get("content_hash") and olds.get("content_hash") == news.get("content_hash") \
-                and olds.get("category_id") == news.get("category_id") \
-                and olds.get("portal_slug") == news.get("portal_slug"):
-            return DiffResult(changes=False, replaces=[], delete_before_replace=False)
-        return super().diff(_id, olds, news)
-
-    def read(self, id_: str, props: dict):
-        from pulumi.dynamic import ReadResult
-
-        from .base import client
-        try:
-            live = self.kind.read(client(), id_, props)
-        except Gone:
-            return ReadResult("", {})
-        state = {k: props.get(k) for k in self.kind.local if k in props}
-        state.update(self.kind._live_view(live, props))
-        state["category_id"] = (live.get("category") or {}).get("id")
-        state["content_hash"] = content_hash(state)
-        return ReadResult(id_, {**state, **self.kind.server_outputs(live)}, state)
-
-
-class Article(Resource, module="cwtenants", name="Article"):
-    article_id: pulumi.Output[int]
-
-    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(ArticleProvider(), name, {"article_id": None, **inputs}, opts)

@@ -34,7 +34,45 @@ from pulumi.dynamic import (
 )
 
 from ..chatwoot import ChatwootClient, Settings
-from ..chatwoot.errors import ConfigError, OutcomeUnknown
+from ..chatwoot.errors import ChatwootError, ConfigError, OutcomeUnknown, Unauthorized
+
+
+class ReconcileError(RuntimeError):
+    """A failure the operator can act on from its message alone (shown without a Python traceback)."""
+
+
+# Errors that are the operator's business, not a bug: shown as their message only.
+QUIET_ERRORS = (ChatwootError, ConfigError, ReconcileError)
+
+
+def quiet_error_details() -> None:
+    """In the dynamic-provider server (``python -m pulumi.dynamic``), report an API or
+    reconcile error as its message instead of ``traceback.format_exc()``'s ~25 lines per
+    resource; anything else (a bug) keeps its traceback. The server looks ``traceback`` up in
+    its module globals at the time of the error, so this swaps in a stand-in there."""
+    server = sys.modules.get("__main__")
+    spec = getattr(server, "__spec__", None)
+    if getattr(spec, "name", None) != "pulumi.dynamic.__main__" or not hasattr(server, "traceback"):
+        return
+
+    class _Traceback:
+        def __getattr__(self, name):
+            return getattr(traceback, name)
+
+        @staticmethod
+        def format_exc(*args, **kwargs) -> str:
+            exc = sys.exc_info()[1]
+            if isinstance(exc, Unauthorized):  # the other resources of the run need not repeat it
+                token_refused(f"Chatwoot refused the API token ({exc.status}: {exc.message}); see the first "
+                              "error of this run")
+            if isinstance(exc, QUIET_ERRORS):
+                return str(exc)
+            return traceback.format_exc(*args, **kwargs)
+
+    server.traceback = _Traceback()
+
+
+quiet_error_details()
 
 # --------------------------------------------------------------------------------------------
 # Credentials and the shared client (one per provider process)
@@ -96,10 +134,8 @@ def chatwoot_marker() -> str | None:
     return f"{s.url}/app/accounts/{s.account_id}"
 
 
-class Refused(RuntimeError):
-    """An expected, explained failure (the message says what to do): reported without a traceback."""
-
-    expected = True
+# The resources' expected, explained failures (shown as their message, without a traceback).
+Refused = ReconcileError
 
 
 _token_refused: str | None = None
@@ -110,47 +146,6 @@ def token_refused(message: str) -> None:
     instead of each sending a request and repeating the same 401."""
     global _token_refused
     _token_refused = message
-
-
-def _expected(exc: BaseException | None) -> bool:
-    from ..chatwoot.errors import ChatwootError
-
-    return isinstance(exc, ChatwootError) or bool(getattr(exc, "expected", False))
-
-
-def short_errors() -> None:
-    """In the dynamic-provider server: one line for expected failures, the traceback for bugs.
-
-    Pulumi's server reports every exception of a provider method with ``traceback.format_exc()``,
-    so a wrong token printed a 30-line traceback per resource. This replaces that function in the
-    provider process only: an API error or a ``Refused`` is reported as its message. After a 401,
-    the other operations of the run fail at once with one short line (``client()``)."""
-    from ..chatwoot.errors import Unauthorized
-
-    full = traceback.format_exc
-    if getattr(full, "cwtenants", False):
-        return
-
-    def format_exc(limit=None, chain=True):
-        exc = sys.exc_info()[1]
-        if isinstance(exc, Unauthorized):
-            token_refused(f"Chatwoot refused the API token ({exc.status}: {exc.message}); see the first error "
-                          "of this run")
-        if _expected(exc):
-            return str(exc)
-        return full(limit, chain)
-
-    format_exc.cwtenants = True
-    traceback.format_exc = format_exc
-
-
-def _in_provider_server() -> bool:
-    main = sys.modules.get("__main__")
-    return getattr(getattr(main, "__spec__", None), "name", "") == "pulumi.dynamic.__main__"
-
-
-if _in_provider_server():  # imported by Pulumi's dynamic-provider server, not by the program or the CLI
-    short_errors()
 
 
 def guard_chatwoot(props: dict, what: str) -> None:
@@ -391,15 +386,26 @@ def find_or_create(
     ``find(fresh)`` looks the object up by its natural key. It runs first (adoption), and again
     when the POST's outcome is unknown (the write may be committed: a lost response must not
     become a duplicate) or when ``taken(exc)`` says the server refused it as already existing
-    (another run made it in between)."""
+    (another run made it in between).
+
+    A POST whose outcome is unknown is never sent again in the same run: when the lookup does
+    not find the object, the server may still be working on the request (Rails finishes a
+    request whose client timed out and went away), and inbox names are not unique in Chatwoot,
+    so a second POST could make a duplicate. The resource fails instead; the next run adopts
+    the object if it was created, or creates it."""
     live = find(False)
     if live is not None:
         return live, True
     try:
         return post(), False
-    except OutcomeUnknown:
+    except OutcomeUnknown as exc:
         live = find(True)
-        return (live, False) if live is not None else (post(), False)
+        if live is not None:
+            return live, False
+        raise ReconcileError(
+            f"{exc.method} {exc.path}: outcome unknown ({exc.message}) and the object is not visible yet; "
+            "Chatwoot may still create it, so it was not sent again. Run `pulumi up` again: it adopts the "
+            "object if it was created, or creates it") from None
     except Exception as exc:
         if not taken(exc):
             raise
@@ -409,9 +415,9 @@ def find_or_create(
         return live, True
 
 
-def vanished(what: str) -> Refused:
+def vanished(what: str) -> ReconcileError:
     """The error for an update of an object that was deleted in Chatwoot behind our back."""
-    return Refused(
+    return ReconcileError(
         f"{what} no longer exists in Chatwoot; run `pulumi refresh` (or `pulumi up --refresh`) "
         "so it is created again"
     )

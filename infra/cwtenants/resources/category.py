@@ -2,23 +2,17 @@
 
 Natural key: (slug, locale) within the portal — Chatwoot refuses a second category with the same
 slug and locale (422 on ``locale``). An existing category with that key is adopted.
-Pulumi id: the numeric category id. Answers are wrapped in ``{"payload": ...}``.
-
-Removing a category from the provider file never deletes it here: the resource is retained, and only
-the portal's ``articles: authoritative`` clean-up (knowledge_base.py) deletes categories no file
-declares. ``offboarding: delete`` removes categories with the portal.
+Answers are wrapped in ``{"payload": ...}``. The object logic only: the Pulumi resource is the
+portal's Knowledge Base (knowledge_base.py), which keeps the category ids.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import Resource
-
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from .base import Gone, ObjectKind, created_empty, find_or_create, lists, say, vanished
 
 
 def list_key(portal_slug: str) -> str:
@@ -45,10 +39,6 @@ def desired(spec, cat) -> dict[str, Any]:
         "position": cat.position,
         "icon": cat.icon,
     }
-
-
-def logical_name(provider_slug: str, cat) -> str:
-    return f"{provider_slug}-category-{cat.locale}-{cat.slug}"
 
 
 def body(inputs: dict) -> dict:
@@ -140,14 +130,3 @@ class CategoryKind(ObjectKind):
         # Only reached if a state was written without retain_on_delete: still never delete content.
         say(f"category '{props.get('locale')}/{props.get('slug')}' of portal '{props.get('portal_slug')}' "
             "kept in Chatwoot")
-
-
-class CategoryProvider(KindProvider):
-    kind = CategoryKind()
-
-
-class Category(Resource, module="cwtenants", name="Category"):
-    category_id: pulumi.Output[int]
-
-    def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(CategoryProvider(), name, {"category_id": None, **inputs}, opts)

@@ -22,7 +22,8 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, Refused, claimed_by, created_empty, find_or_create, lists, say, vanished
+from .base import (Gone, KindProvider, ObjectKind, ReconcileError, claimed_by, created_empty, find_or_create, lists,
+                   say, vanished)
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
@@ -108,7 +109,7 @@ class InboxKind(ObjectKind):
         matches = [i for i in self._all(c, fresh) if i.get("name") == name and i.get("channel_type") == API_CHANNEL]
         if len(matches) > 1:
             ids = ", ".join(str(i["id"]) for i in matches)
-            raise Refused(
+            raise ReconcileError(
                 f"{len(matches)} API inboxes are named '{name}' (ids {ids}); Chatwoot allows duplicate "
                 "inbox names, so the reconciler cannot tell which one belongs to this provider. "
                 "Rename or delete the extra ones in Chatwoot, then run again."

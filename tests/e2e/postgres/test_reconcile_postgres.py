@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import test_reconcile as _file_suite  # noqa: E402
+from e2e_support import OWNERSHIP_CHECK
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,7 @@ def test_state_lives_in_postgres(deployment, state_table, pg):
 
     deployment.reset_stats()
     assert deployment.up()["resourceChanges"] == {"same": created["create"]}
-    assert deployment.stats()["total"] == 0
+    assert deployment.stats()["by_route"] == OWNERSHIP_CHECK
     deployment.run("preview", "--expect-no-changes")
     assert deployment.writes() == 0
     # history and backups also went to the database

@@ -1,0 +1,563 @@
+"""``cwtenants onboard`` / ``cwtenants offboard``: from the marketplace's provider record to live
+Chatwoot objects, touching that provider only (docs/onboarding.md).
+
+    record (JSON) ─► Record (pydantic) ─► scaffold_provider() text ─► catalog check with the
+    other files ─► portal-slug check (read-only) ─► providers/<slug>.yaml ─► targeted `pulumi up`
+
+The targeted update is the Pulumi CLI: ``pulumi up --target <urn> ...`` with the provider's
+component, its five children and its agents, while the program (``CWT_ONLY_PROVIDERS``, see
+``cwtenants.program.targeted``) declares only those. Pulumi then neither reads, diffs nor sends
+anything about other providers, and the run's cost does not grow with the catalog except for
+loading and saving the state. Another update holding the stack lock is waited for (bounded,
+exponential backoff with jitter), then a clear error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential_jitter
+
+from .catalog import CatalogError, Problem, load_catalog, load_provider_file
+from .catalog.loader import DEFAULTS_FILE_NAME, PATTERN_HINTS, format_path
+from .catalog.models import SLUG_RE
+from .catalog.scaffold import GENERATED_MARKER, scaffold_provider
+
+LOCKED = "currently locked"
+DEFAULT_LOCK_WAIT = 600.0  # seconds an onboarding waits for another update to release the stack
+
+
+class BadInput(Exception):
+    """The record is rejected: ``lines`` are ``field: message``; nothing was written."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class ApplyError(Exception):
+    """The targeted update failed (the file is written: the next run or re-delivery applies it)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The record: the columns of a marketplace's provider table
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Contact(_Record):
+    email: str
+    name: str | None = None
+    role: str | None = None  # agent | administrator, checked by the catalog
+
+
+class PortalFields(_Record):
+    slug: str | None = None
+    name: str | None = None
+    color: str | None = None
+    homepage_link: str | None = None
+    custom_domain: str | None = None
+    header_text: str | None = None
+    page_title: str | None = None
+
+
+class Record(_Record):
+    slug: str
+    name: str
+    contacts: list[Contact] = []
+    locales: list[str] | None = None
+    timezone: str | None = None
+    webhook_url: str | None = None
+    greeting: str | None = None
+    portal: PortalFields | None = None
+    group: str | None = None
+    offboarding: str | None = None
+
+
+#: provider-file field -> record field, for messages (longest prefix first)
+_FIELD_MAP = (
+    ("agents", "contacts"),
+    ("portal.locales", "locales"),
+    ("inbox.timezone", "timezone"),
+    ("inbox.webhook_url", "webhook_url"),
+    ("inbox.greeting", "greeting"),
+    ("inbox.name", "name"),
+    ("team.name", "name"),
+)
+
+
+def record_field(field_: str) -> str:
+    """``agents[1].email`` -> ``contacts[1].email`` (the record's name for a file field)."""
+    for prefix, rec in _FIELD_MAP:
+        if field_ == prefix or field_.startswith((prefix + ".", prefix + "[")):
+            return rec + field_[len(prefix):]
+    return field_
+
+
+def parse_record(text: str) -> Record:
+    """JSON text -> Record, or BadInput with one ``field: message`` per problem."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput([f"<record>: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]) from None
+    if not isinstance(data, dict):
+        raise BadInput([f"<record>: expected a JSON object, got {type(data).__name__}"])
+    slug = data.get("slug")
+    lines = []
+    if isinstance(slug, str) and not (re.fullmatch(SLUG_RE, slug) and 2 <= len(slug) <= 50):
+        lines.append(f"slug: '{slug}' is not a valid slug: {PATTERN_HINTS[SLUG_RE]}, 2-50 characters")
+    try:
+        record = Record.model_validate(data)
+    except ValidationError as exc:
+        for e in exc.errors():
+            loc = tuple(p for p in e["loc"] if isinstance(p, (str, int)))
+            msg = e["msg"]
+            if e["type"] == "missing":
+                msg = "required field is missing"
+            elif e["type"] == "extra_forbidden":
+                msg = "unknown field"
+            lines.append(f"{format_path(loc)}: {msg}")
+        raise BadInput(lines) from None
+    if lines:
+        raise BadInput(lines)
+    return record
+
+
+def _drop_none(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def render(record: Record, portal_slug_prefix: str = "") -> str:
+    """The provider file for ``record``: ``cwtenants new``'s scaffold plus the record's fields."""
+    extra: dict = {}
+    inbox = _drop_none({"webhook_url": record.webhook_url, "greeting": record.greeting})
+    if inbox:
+        extra["inbox"] = inbox
+    portal = _drop_none(record.portal.model_dump()) if record.portal else {}
+    if portal:
+        extra["portal"] = portal
+    if record.contacts:
+        extra["agents"] = [_drop_none({"email": c.email, "name": c.name, "role": c.role}) for c in record.contacts]
+    if record.offboarding is not None:
+        extra["offboarding"] = record.offboarding
+    return scaffold_provider(record.name, slug=record.slug, group=record.group, timezone=record.timezone,
+                             locales=record.locales, portal_slug_prefix=portal_slug_prefix, extra=extra,
+                             generated=True)
+
+
+def is_generated(text: str) -> bool:
+    return any(line.startswith(GENERATED_MARKER) for line in text.splitlines()[:3])
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks against the catalog (no network) and Chatwoot (read-only)
+
+
+def provider_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(f for f in folder.iterdir()
+                  if f.is_file() and f.suffix in (".yaml", ".yml") and not f.name.startswith(("_", ".")))
+
+
+_CLASH_FIELDS = (("provider slug", "slug"), ("portal slug", "portal.slug"), ("team name", "name"),
+                 ("inbox name", "name"), ("custom domain", "portal.custom_domain"))
+
+
+def check_with_catalog(folder: Path, slug: str, text: str) -> None:
+    """Validate the new file together with every other provider file (cross-file rules).
+
+    Problems of the record -> BadInput (record fields); problems of other files only -> a
+    CatalogError (the catalog must be valid before anything is onboarded)."""
+    with tempfile.TemporaryDirectory(prefix="cwt-onboard-") as tmp:
+        candidate = Path(tmp) / f"{slug}.yaml"
+        candidate.write_text(text, encoding="utf-8")
+        others = [f for f in provider_files(folder) if f.name != candidate.name]
+        defaults = folder / DEFAULTS_FILE_NAME
+        try:
+            load_catalog(others + [candidate], defaults_file=defaults if defaults.is_file() else None)
+        except CatalogError as exc:
+            mine, rest = [], []
+            target = str(folder / candidate.name)
+            for p in exc.problems:
+                if p.file == str(candidate):
+                    mine.append(f"{record_field(p.field)}: {p.message.replace(str(candidate), target)}")
+                elif str(candidate) in p.message:  # a clash reported on the other file
+                    what = next((f for k, f in _CLASH_FIELDS if p.message.startswith(k)), "contacts")
+                    msg = re.sub(r" is also used by \S+", f" is already used by {p.file}:{p.line}", p.message)
+                    mine.append(f"{what}: {msg}")
+                else:
+                    rest.append(p)
+            if rest:
+                raise CatalogError(rest) from None
+            raise BadInput(mine) from None
+
+
+def portal_slug_taken(url: str, slug: str, has_ours: Callable[[str], bool] | None) -> bool:
+    """Read-only: is ``slug`` a portal of *another* account on this installation?
+
+    The public Help Center page ``GET /hc/<slug>`` answers for a portal of any account (archived
+    portals excepted); if it exists, ``has_ours(slug)`` (``GET /portals/<slug>`` with the token)
+    tells ours (adopted by the update) from another account's. One request for a new slug."""
+    import httpx
+
+    try:
+        r = httpx.get(f"{url.rstrip('/')}/hc/{slug}", timeout=10.0, follow_redirects=False)
+    except httpx.HTTPError:
+        return False  # cannot tell: the update reports a taken slug with the same message
+    if r.status_code >= 400:
+        return False
+    return not (has_ours(slug) if has_ours else False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The targeted update
+
+
+@dataclass
+class Stack:
+    """Where `pulumi` runs: project folder, stack name, extra environment."""
+
+    cwd: Path
+    stack: str | None = None
+    env: dict = field(default_factory=dict)
+    lock_wait: float = DEFAULT_LOCK_WAIT
+    log: Callable[[str], None] = lambda _m: None
+
+    def project(self) -> str:
+        data = yaml.safe_load((self.cwd / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+        return str(data.get("name") or "cwtenants")
+
+    def stack_name(self) -> str:
+        if not self.stack:
+            r = subprocess.run(["pulumi", "stack", "--show-name", "--non-interactive"], cwd=self.cwd,
+                               env={**os.environ, **self.env}, capture_output=True, text=True)
+            if r.returncode != 0 or not r.stdout.strip():
+                raise ApplyError("no Pulumi stack selected: pass --stack or set PULUMI_STACK "
+                                 f"({r.stderr.strip()[-300:]})")
+            self.stack = r.stdout.strip()
+        return self.stack
+
+    def urns(self, slug: str, emails: set[str], specs: tuple = ()) -> list[str]:
+        """The URNs of the provider's component, its children (``component.child_names`` of each
+        spec: the new and the previous version of the file; without one, the five fixed
+        children) and the agents of ``emails``; type tokens from the resource classes."""
+        from .component import TYPE, child_names
+        from .resources import agent, inbox, members, portal, team
+
+        def token(cls) -> str:
+            return f"pulumi-python:{cls._resource_type_name}"
+
+        base = f"urn:pulumi:{self.stack_name().split('/')[-1]}::{self.project()}::"
+        children = [(portal.Portal, f"{slug}-portal"), (team.Team, f"{slug}-team"), (inbox.Inbox, f"{slug}-inbox"),
+                    (members.TeamMembers, f"{slug}-team-members"), (members.InboxMembers, f"{slug}-inbox-members")]
+        for spec in specs:
+            children += [c for c in child_names(spec) if c not in children]
+        out = [f"{base}{TYPE}::{slug}"]
+        out += [f"{base}{TYPE}${token(cls)}::{name}" for cls, name in children]
+        out += [f"{base}{token(agent.Agent)}::{agent.logical_name(e)}" for e in sorted(emails)]
+        return out
+
+    def up(self, slug: str, emails: set[str], providers_dir: Path, specs: tuple = ()) -> str:
+        """``pulumi up --target`` of the provider and ``emails``' agents; waits for the lock.
+
+        Pulumi refuses a target that is neither in the state nor declared by the program (an
+        offboarding delivered again, an agent of an update that never got applied): those are
+        dropped and the update runs again with the rest; none left = nothing to do."""
+        targets = self.urns(slug, emails, specs)
+        for _ in range(2):
+            r = self._up(slug, emails, targets, providers_dir)
+            missing = set(re.findall(r"Target '([^']+)' could not be found in the stack", r.stdout + r.stderr))
+            if r.returncode == 0 or not missing:
+                break
+            targets = [t for t in targets if t not in missing]
+            self.log(f"{len(missing)} of the targets are not in the stack (already removed); "
+                     + ("nothing left to do" if not targets else "updating the others"))
+            if not targets:
+                return "Resources:\n    nothing to do (not in the stack)\n"
+        if r.returncode != 0:
+            lines = (r.stdout + r.stderr).strip().splitlines()
+            errors = [ln for ln in lines if "error" in ln.lower()][:30]
+            tail = "\n".join(errors + ["..."] + lines[-8:])
+            raise ApplyError(f"`pulumi up` for {slug} failed (exit {r.returncode}):\n{tail}")
+        return r.stdout
+
+    def _up(self, slug: str, emails: set[str], targets: list[str], providers_dir: Path) -> subprocess.CompletedProcess:
+        cmd = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never",
+               "--stack", self.stack_name()]
+        for urn in targets:
+            cmd += ["--target", urn]
+        env = {**os.environ, **self.env, "CWT_PROVIDERS_DIR": str(providers_dir.resolve()),
+               "CWT_ONLY_PROVIDERS": slug, "CWT_ONLY_AGENTS": ",".join(sorted(emails))}
+        # The state is written once, at the end, instead of after every step: with 1000 providers
+        # each checkpoint rewrites ~11 MB, which made the state I/O the largest cost of an
+        # onboarding (docs/benchmarks.md "Onboarding"). An update killed half-way then leaves the
+        # state as before it; the next run's creates find what it made by natural key and adopt
+        # it (find_or_create), so nothing is duplicated. CWT_ONBOARD_CHECKPOINTS=1 keeps them.
+        if os.environ.get("CWT_ONBOARD_CHECKPOINTS") != "1":
+            env.setdefault("PULUMI_SKIP_CHECKPOINTS", "true")
+        started = time.monotonic()
+
+        def attempt() -> subprocess.CompletedProcess:
+            r = subprocess.run(cmd, cwd=self.cwd, env=env, capture_output=True, text=True)
+            if r.returncode != 0 and LOCKED in r.stdout + r.stderr:
+                self.log(f"the stack is locked by another update; waiting (up to {self.lock_wait:.0f}s)")
+            return r
+
+        retrying = Retrying(
+            retry=retry_if_result(lambda r: r.returncode != 0 and LOCKED in r.stdout + r.stderr),
+            wait=wait_exponential_jitter(initial=1, max=15),
+            stop=stop_after_delay(self.lock_wait),
+        )
+        try:
+            return retrying(attempt)
+        except RetryError:
+            raise ApplyError(
+                f"the stack {self.stack_name()} stayed locked for {time.monotonic() - started:.0f}s by another "
+                "update (a full `pulumi up` or another onboarding); the file is written and the next run or a "
+                "re-delivery applies it. If no update is running, `pulumi cancel` removes a stale lock") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The two commands
+
+
+@dataclass
+class Result:
+    slug: str
+    path: Path
+    file: str  # created | updated | unchanged | removed | absent
+    applied: bool = False
+    output: str = ""
+    offboarding: str | None = None
+
+
+def onboard(record_text: str, providers_dir: Path, *, update: bool = False, apply: bool = True,
+            stack: Stack | None = None, portal_prefix: str = "", client_factory: Callable | None = None) -> Result:
+    """Write providers/<slug>.yaml from the record and apply that provider only.
+
+    Raises BadInput (nothing written), CatalogError (other files are invalid, nothing written),
+    ApplyError (written, not applied)."""
+    record = parse_record(record_text)
+    text = render(record, portal_prefix)
+    path = providers_dir / f"{record.slug}.yaml"
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    old_spec = _spec(path) if old is not None else None
+    if old is not None and old != text and not is_generated(old) and not update:
+        raise BadInput([f"slug: {path} exists and was not written by `cwtenants onboard` (no "
+                        f"'{GENERATED_MARKER}' line); not overwriting it without --update"])
+    check_with_catalog(providers_dir, record.slug, text)
+    new_portal = (yaml.safe_load(text).get("portal") or {}).get("slug")
+    old_portal = ((yaml.safe_load(old) or {}).get("portal") or {}).get("slug") if old else None
+    if new_portal != old_portal and client_factory is not None:
+        url, has_ours = client_factory()
+        if url and portal_slug_taken(url, new_portal, has_ours):
+            raise BadInput([f"portal.slug: '{new_portal}' is already used by another account on this Chatwoot "
+                            "installation (portal slugs are unique installation-wide); set portal.slug in the "
+                            "record"])
+    status = "unchanged" if old == text else ("updated" if old is not None else "created")
+    if old != text:
+        providers_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    result = Result(record.slug, path, status)
+    if apply:
+        emails = {c.email.lower() for c in record.contacts} | _emails(old)
+        specs = tuple(x for x in (_spec(path), old_spec) if x is not None)
+        result.output = (stack or Stack(Path.cwd())).up(record.slug, emails, providers_dir, specs)
+        result.applied = True
+    return result
+
+
+def _spec(path: Path):
+    """The resolved spec of a provider file (with its articles), None if it does not load."""
+    try:
+        return load_provider_file(path)
+    except CatalogError:
+        return None
+
+
+def _emails(text: str | None) -> set[str]:
+    try:
+        data = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return set()
+    agents = (data or {}).get("agents") if isinstance(data, dict) else None
+    return {str(a["email"]).lower() for a in agents or [] if isinstance(a, dict) and a.get("email")}
+
+
+def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: bool = False,
+             stack: Stack | None = None) -> Result:
+    """Apply the file's offboarding policy to that provider only, then remove the file.
+
+    With the file present, a first targeted update records its ``offboarding`` policy in the
+    state (it changes nothing when that policy is already applied, the usual case); then the
+    file is removed and a second targeted update deletes, archives or forgets the objects as the
+    policy says. ``prepare``: the first update and the removal only (the next run applies the
+    removal); ``apply=False``: only remove the file. Re-delivery (the file already gone) runs
+    the second update only, which converges an interrupted run."""
+    if not re.fullmatch(SLUG_RE, slug):
+        raise BadInput([f"slug: '{slug}' is not a valid slug: {PATTERN_HINTS[SLUG_RE]}"])
+    path = providers_dir / f"{slug}.yaml"
+    stack = stack or Stack(Path.cwd())
+    result = Result(slug, path, "absent")
+    emails: set[str] = set()
+    specs: tuple = ()
+    if path.exists():
+        try:
+            spec = load_provider_file(path)
+        except CatalogError as exc:
+            raise BadInput([f"{p.field}: {p.message}" for p in exc.problems]) from None
+        emails = {a.email.lower() for a in spec.agents}
+        result.offboarding = spec.offboarding
+        specs = (spec,)
+        if apply or prepare:
+            stack.up(slug, emails, providers_dir, specs)
+        path.unlink()
+        result.file = "removed"
+    if apply and not prepare:
+        result.output = stack.up(slug, emails, providers_dir, specs)
+        result.applied = True
+    return result
+
+
+def problems_text(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI (registered on the typer app by cwtenants.cli)
+
+
+def _portal_check_from_env():
+    """(url, has_ours) for the read-only portal-slug check, from CHATWOOT_* (None without a URL)."""
+    url = os.environ.get("CHATWOOT_URL")
+    if not url:
+        return None, None
+
+    def has_ours(slug: str) -> bool:
+        from .chatwoot import ChatwootClient, ChatwootError, NotFound, Settings
+
+        try:
+            settings = Settings.from_env()
+        except Exception:  # no token: cannot tell ours from theirs; the update will say
+            return True
+        with ChatwootClient(settings) as c:
+            try:
+                c.get(f"/portals/{slug}")
+                return True
+            except NotFound:
+                return False
+            except ChatwootError as exc:
+                if getattr(exc, "unknown_portal_candidate", False):  # Chatwoot <= 4.15.1: 500 for unknown
+                    return False
+                raise
+    return url, has_ours
+
+
+def _summary(output: str) -> str:
+    lines = [ln.strip() for ln in output.splitlines()]
+    i = next((n for n, ln in enumerate(lines) if ln == "Resources:"), None)
+    if i is None:
+        return ""
+    return ", ".join(ln for ln in lines[i + 1:i + 6] if ln and not ln.startswith("Duration"))
+
+
+StackOpt = Annotated[Optional[str], typer.Option("--stack", "-s", envvar="PULUMI_STACK",
+                                                 help="Pulumi stack (default: the selected one).")]
+LockOpt = Annotated[float, typer.Option("--lock-wait", envvar="CWT_LOCK_WAIT",
+                                        help="Seconds to wait for another update holding the stack lock.")]
+NoApply = Annotated[bool, typer.Option("--no-apply", help="Only write the file (the next run applies it).")]
+ProvidersDir = Annotated[Path, typer.Option("--providers-dir", "-d", envvar="CWT_PROVIDERS_DIR",
+                                            help="Folder holding the provider files and _defaults.yaml.")]
+
+
+def register(app) -> None:
+    from . import cli
+
+    def run(fn, quiet_progress=False):
+        try:
+            return fn()
+        except BadInput as exc:
+            for line in exc.lines:
+                cli.err(line)
+            raise cli.fail("the record was rejected; nothing was written or sent") from None
+        except CatalogError as exc:
+            for p in exc.problems:
+                cli.err(str(p))
+            raise cli.fail("other provider files are invalid; nothing was written",
+                           "run `cwtenants validate` and correct them") from None
+        except ApplyError as exc:
+            raise cli.fail(str(exc)) from None
+
+    @app.command("onboard")
+    def onboard_cmd(
+        record: Annotated[str, typer.Argument(help="JSON file with the provider record, or - for stdin.")] = "-",
+        update: Annotated[bool, typer.Option("--update", help="Also overwrite a provider file written by "
+                                                              "hand.")] = False,
+        no_apply: NoApply = False,
+        stack: StackOpt = None,
+        lock_wait: LockOpt = DEFAULT_LOCK_WAIT,
+        providers_dir: ProvidersDir = Path("providers"),
+    ) -> None:
+        """Write providers/<slug>.yaml from a marketplace provider record and apply that provider only.
+
+        The record is JSON: slug, name, contacts [{email, name, role}], locales, timezone,
+        webhook_url, greeting, portal {slug, name, color, homepage_link, custom_domain, header_text,
+        page_title}, group, offboarding (docs/onboarding.md). The same record again is a no-op; a
+        changed record updates the file and the objects. Bad input: `field: message`, exit 1,
+        nothing written.
+        """
+        import sys
+
+        text = sys.stdin.read() if record == "-" else Path(record).read_text(encoding="utf-8")
+        progress = cli.Progress(prefix="onboard: ")
+        st = Stack(Path.cwd(), stack, lock_wait=lock_wait, log=progress)
+        checker = _portal_check_from_env if os.environ.get("CHATWOOT_URL") else None
+        if checker is None:
+            cli.err("warning: CHATWOOT_URL is not set: the portal slug is not checked against other accounts",
+                    "yellow")
+        res = run(lambda: onboard(text, providers_dir, update=update, apply=not no_apply, stack=st,
+                                  portal_prefix=cli._portal_prefix(providers_dir),
+                                  client_factory=checker))
+        cli.out(f"{res.file} {res.path}")
+        if res.applied:
+            cli.out(f"applied {res.slug} (targeted update: {_summary(res.output) or 'done'})")
+
+    @app.command("offboard")
+    def offboard_cmd(
+        slug: Annotated[str, typer.Argument(help="The provider's slug.")],
+        no_apply: Annotated[bool, typer.Option("--no-apply", help="Only remove the file.")] = False,
+        prepare: Annotated[bool, typer.Option("--prepare", help="Record the file's policy in the state (a "
+                                              "targeted update, no-op when recorded) and remove the file; the "
+                                              "next run applies the removal.")] = False,
+        stack: StackOpt = None,
+        lock_wait: LockOpt = DEFAULT_LOCK_WAIT,
+        providers_dir: ProvidersDir = Path("providers"),
+    ) -> None:
+        """Apply providers/<slug>.yaml's offboarding policy to that provider only, then remove the file.
+
+        retain: the objects stay in Chatwoot and leave the state; archive: the portal is archived;
+        delete: inbox, team and portal are deleted. Other providers are not touched. Running it
+        again (re-delivery) converges an interrupted run.
+        """
+        progress = cli.Progress(prefix="offboard: ")
+        st = Stack(Path.cwd(), stack, lock_wait=lock_wait, log=progress)
+        res = run(lambda: offboard(slug, providers_dir, apply=not no_apply, prepare=prepare, stack=st))
+        cli.out(f"{res.file} {res.path}" + (f" (offboarding: {res.offboarding})" if res.offboarding else ""))
+        if res.applied:
+            cli.out(f"applied {res.slug} (targeted update: {_summary(res.output) or 'done'})")

@@ -1,0 +1,226 @@
+"""cwtenants onboard/offboard without Pulumi or Chatwoot: record -> file, validation, stack lock retry."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cwtenants import onboard as ob
+from cwtenants.catalog import load_catalog, scaffold_provider
+from cwtenants.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORD = {"slug": "acme-host", "name": "Acme Host", "timezone": "Europe/Paris", "locales": ["en", "de"],
+          "webhook_url": "https://acme.example/hook", "offboarding": "archive",
+          "contacts": [{"email": "ann@acme.example", "name": "Ann Lee", "role": "agent"}],
+          "portal": {"homepage_link": "https://acme.example", "color": "#112233"}}
+
+
+@pytest.fixture
+def providers(tmp_path) -> Path:
+    d = tmp_path / "providers"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "catalog", d)
+    return d
+
+
+def cli(*args: str, input: str | None = None, cwd: Path | None = None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATWOOT_")}
+    old = Path.cwd()
+    if cwd:
+        os.chdir(cwd)
+    try:
+        return CliRunner().invoke(app, list(args), input=input, env=env)
+    finally:
+        os.chdir(old)
+
+
+def test_render_is_the_scaffold_of_new_plus_the_record(providers):
+    rec = ob.parse_record(json.dumps({"slug": "blue-sky", "name": "Blue Sky"}))
+    text = ob.render(rec)
+    plain = scaffold_provider("Blue Sky", slug="blue-sky")
+    # the same text as `cwtenants new`, with the generated-by line as second line
+    lines = text.splitlines()
+    assert lines[1].startswith("# generated-by: cwtenants onboard")
+    assert "\n".join(lines[:1] + lines[2:]) + "\n" == plain
+    full = ob.render(ob.parse_record(json.dumps(RECORD)))
+    (providers / "acme-host.yaml").write_text(full)
+    spec = load_catalog(providers).get("acme-host")
+    assert spec.inbox.timezone == "Europe/Paris" and spec.inbox.webhook_url == "https://acme.example/hook"
+    assert spec.portal.locales == ["en", "de"] and spec.portal.color == "#112233"
+    assert spec.portal.homepage_link == "https://acme.example" and spec.offboarding == "archive"
+    assert [(a.email, a.name, a.role) for a in spec.agents] == [("ann@acme.example", "Ann Lee", "agent")]
+    assert ob.is_generated(full) and not ob.is_generated(plain)
+
+
+def test_record_field_names():
+    assert ob.record_field("agents[1].email") == "contacts[1].email"
+    assert ob.record_field("portal.locales[0]") == "locales[0]"
+    assert ob.record_field("inbox.timezone") == "timezone"
+    assert ob.record_field("portal.slug") == "portal.slug"
+    assert ob.record_field("team.name") == "name"
+
+
+BAD = [
+    ({"name": "X"}, ["slug: required field is missing"]),
+    ({"slug": "acme-host"}, ["name: required field is missing"]),
+    ({**RECORD, "slug": "Acme Host"}, ["slug: 'Acme Host' is not a valid slug"]),
+    ({**RECORD, "slug": "a"}, ["slug: 'a' is not a valid slug"]),
+    ({**RECORD, "tier": "gold"}, ["tier: unknown field"]),
+    ({**RECORD, "timezone": "Mars/Base"}, ["timezone: unknown timezone 'Mars/Base'"]),
+    ({**RECORD, "locales": ["en", "EN"]}, ["locales[1]: 'EN' does not match"]),
+    ({**RECORD, "webhook_url": "ftp://x"}, ["webhook_url: 'ftp://x' is not an http(s) URL"]),
+    ({**RECORD, "contacts": [{"email": "nope"}]}, ["contacts[0].email: invalid email 'nope'"]),
+    ({**RECORD, "contacts": [{"email": "a@b.example", "role": "owner"}]}, ["contacts[0].role: "]),
+    # the catalog's rule: a provider's people are agents; administrators are marketplace staff
+    ({**RECORD, "contacts": [{"email": "a@b.example", "role": "administrator"}]},
+     ["contacts[0].role: a provider's people are Chatwoot agents", "staff:"]),
+    ({**RECORD, "contacts": [{"name": "No Mail"}]}, ["contacts[0].email: required field is missing"]),
+    ({**RECORD, "offboarding": "shred"}, ["offboarding: Input should be 'retain', 'archive' or 'delete'"]),
+    # collisions with the sample catalog (harbor-vps.yaml): team/inbox name after lower-casing, portal slug
+    ({**RECORD, "name": "HARBOR vps"}, ["name: team name", "is already used by", "harbor-vps.yaml"]),
+    ({**RECORD, "portal": {"slug": "harbor-vps-help"}}, ["portal.slug: portal slug 'harbor-vps-help' is already used"]),
+]
+
+
+@pytest.mark.parametrize("record,expected", BAD, ids=range(len(BAD)))
+def test_bad_input_is_rejected_and_nothing_is_written(providers, record, expected):
+    before = sorted(p.name for p in providers.iterdir())
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(record))
+    assert r.exit_code == 1, r.output
+    for e in expected:
+        assert e in r.stderr, r.stderr
+    assert "nothing was written" in r.stderr
+    assert sorted(p.name for p in providers.iterdir()) == before
+
+
+def test_not_json_and_not_an_object(providers):
+    for text, msg in (("{", "<record>: not valid JSON"), ("[1]", "<record>: expected a JSON object")):
+        r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=text)
+        assert r.exit_code == 1 and msg in r.stderr
+
+
+def test_created_unchanged_updated_and_hand_written_files(providers):
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD))
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("created ")
+    first = (providers / "acme-host.yaml").read_text()
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD))
+    assert r.stdout.startswith("unchanged ") and (providers / "acme-host.yaml").read_text() == first
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps({**RECORD, "timezone": "UTC"}))
+    assert r.stdout.startswith("updated ") and "timezone: UTC" in (providers / "acme-host.yaml").read_text()
+    # harbor-vps.yaml was written by hand: only with --update
+    rec = {"slug": "harbor-vps", "name": "Harbor VPS", "portal": {"slug": "harbor-vps-help"}}
+    hand = (providers / "harbor-vps.yaml").read_text()
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(rec))
+    assert r.exit_code == 1 and "not overwriting it without --update" in r.stderr
+    assert (providers / "harbor-vps.yaml").read_text() == hand
+    r = cli("onboard", "--no-apply", "--update", "-d", str(providers), "-", input=json.dumps(rec))
+    assert r.exit_code == 0, r.output
+    assert ob.is_generated((providers / "harbor-vps.yaml").read_text())
+
+
+def test_other_invalid_files_block_onboarding(providers):
+    (providers / "broken.yaml").write_text("slug: broken\nname: 42\n")
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD))
+    assert r.exit_code == 1 and "broken.yaml" in r.stderr and "other provider files are invalid" in r.stderr
+    assert not (providers / "acme-host.yaml").exists()
+
+
+def test_offboard_without_apply_removes_the_file(providers):
+    r = cli("offboard", "--no-apply", "-d", str(providers), "harbor-vps")
+    assert r.exit_code == 0, r.output
+    assert "removed" in r.stdout and "offboarding: archive" in r.stdout
+    assert not (providers / "harbor-vps.yaml").exists()
+    r = cli("offboard", "--no-apply", "-d", str(providers), "harbor-vps")
+    assert r.exit_code == 0 and r.stdout.startswith("absent")
+    r = cli("offboard", "--no-apply", "-d", str(providers), "Bad_Slug")
+    assert r.exit_code == 1 and "slug: 'Bad_Slug' is not a valid slug" in r.stderr
+
+
+# ------------------------------------------------------------------------------ the stack lock
+
+FAKE_PULUMI = r"""#!/usr/bin/env python3
+import json, os, sys
+state = os.environ["FAKE_PULUMI_DIR"]
+n = len(os.listdir(state))
+with open(os.path.join(state, f"call-{n}.json"), "w") as f:
+    json.dump({"args": sys.argv[1:], "only": os.environ.get("CWT_ONLY_PROVIDERS"),
+               "agents": os.environ.get("CWT_ONLY_AGENTS")}, f)
+if n < int(os.environ.get("FAKE_LOCKED_TIMES", "0")):
+    print("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end",
+          file=sys.stderr)
+    sys.exit(255)
+print("Resources:\n    + 6 created\n\nDuration: 1s")
+"""
+
+
+@pytest.fixture
+def fake_pulumi(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_PULUMI_DIR", str(calls))
+    (tmp_path / "Pulumi.yaml").write_text("name: cwtenants\nruntime: python\n")
+
+    def recorded() -> list[dict]:
+        return [json.loads((calls / f"call-{i}.json").read_text()) for i in range(len(os.listdir(calls)))]
+    return recorded
+
+
+def test_targeted_up_names_only_this_provider(tmp_path, fake_pulumi, providers):
+    st = ob.Stack(tmp_path, "org/dev")
+    st.up("acme-host", {"ann@acme.example"}, providers)
+    (call,) = fake_pulumi()
+    targets = [call["args"][i + 1] for i, a in enumerate(call["args"]) if a == "--target"]
+    base = "urn:pulumi:dev::cwtenants::"
+    assert targets == [
+        f"{base}cwtenants:index:Provider::acme-host",
+        *(f"{base}cwtenants:index:Provider$pulumi-python:dynamic/cwtenants:{t}::acme-host-{c}"
+          for c, t in (("portal", "Portal"), ("team", "Team"), ("inbox", "Inbox"),
+                       ("team-members", "TeamMembers"), ("inbox-members", "InboxMembers"))),
+        f"{base}pulumi-python:dynamic/cwtenants:Agent::agent-ann-at-acme-example",
+    ]
+    assert call["only"] == "acme-host" and call["agents"] == "ann@acme.example"
+    assert call["args"][:3] == ["up", "--yes", "--skip-preview"]
+
+
+def test_a_locked_stack_is_waited_for(tmp_path, fake_pulumi, providers, monkeypatch):
+    monkeypatch.setenv("FAKE_LOCKED_TIMES", "2")
+    lines = []
+    out = ob.Stack(tmp_path, "dev", lock_wait=60, log=lines.append).up("acme-host", set(), providers)
+    assert len(fake_pulumi()) == 3 and "6 created" in out
+    assert len(lines) == 2 and "locked" in lines[0]
+
+
+def test_a_lock_that_stays_is_a_clear_error(tmp_path, fake_pulumi, providers, monkeypatch):
+    monkeypatch.setenv("FAKE_LOCKED_TIMES", "1000")
+    with pytest.raises(ob.ApplyError, match=r"stayed locked for \d+s by another update"):
+        ob.Stack(tmp_path, "dev", lock_wait=2).up("acme-host", set(), providers)
+    assert 2 <= len(fake_pulumi()) < 10  # retried, bounded
+
+
+def test_targets_not_in_the_stack_are_dropped(tmp_path, fake_pulumi, providers, monkeypatch):
+    """An offboarding delivered again: Pulumi refuses targets it cannot find; they are dropped."""
+    bin_dir = tmp_path / "bin"
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI.replace(
+        'print("Resources:', 'targets = [a for a in sys.argv if a.startswith("urn:")]\n'
+        'missing = [t for t in targets if "team" in t.rsplit("::", 1)[1]]\n'
+        'if missing:\n'
+        '    [print(f"error: Target \'{t}\' could not be found in the stack.") for t in missing]\n'
+        '    sys.exit(255)\n'
+        'print("Resources:'))
+    lines = []
+    ob.Stack(tmp_path, "dev", log=lines.append).up("acme-host", set(), providers)
+    first, second = fake_pulumi()
+    assert first["args"].count("--target") == 6 and second["args"].count("--target") == 4
+    assert "2 of the targets are not in the stack" in lines[0]
