@@ -122,14 +122,37 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None
     same inputs as in a full run (no false diff afterwards). Resources that are neither declared
     nor targeted are left untouched by Pulumi, so nothing about other providers is read,
     compared or sent. Custom roles are declared (untargeted: Pulumi keeps them as they are) so
-    that agents can refer to them. Stack outputs are not exported here and the ownership check
-    of a full run (which lists every provider's objects) is not made: the next full run does both."""
+    that agents can refer to them. The ownership check of a full run (which lists every
+    provider's objects) is not made.
+
+    A targeted update still replaces the stack's outputs with what this run exports, so the
+    previous outputs (read by `cwtenants onboard` before the update, file in
+    CWT_PREVIOUS_OUTPUTS) are exported again with this provider's summary added or removed."""
     chosen = [p for p in providers if p.slug in slugs]
     for spec in chosen:
         emails |= {a.email.lower() for a in spec.agents}
     agents = declare_agents(providers, staff, roles, only=emails)
-    for spec in chosen:
-        Provider(spec, agents)
+    summaries = {spec.slug: Provider(spec, agents).summary for spec in chosen}
+    previous = previous_outputs()
+    if previous is None:
+        return
+    kept = {k: v for k, v in (previous.get("providers") or {}).items() if k not in slugs}
+    pulumi.export("providers", {**kept, **summaries})
+    for key, value in previous.items():
+        if key != "providers":
+            pulumi.export(key, value)
+
+
+def previous_outputs() -> dict | None:
+    """The stack outputs before a targeted update (JSON file named by CWT_PREVIOUS_OUTPUTS)."""
+    import json
+
+    path = os.environ.get("CWT_PREVIOUS_OUTPUTS")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return data if isinstance(data, dict) else {}
 
 
 def check_ownership_after_up(components) -> None:
