@@ -16,6 +16,14 @@ pytestmark = pytest.mark.e2e
 
 def test_add_a_provider_as_written(tmp_path):
     clone = doccheck.checkout_copy(tmp_path / "clone")
+    # the doc's premise: Acme Hosting is not in the catalog yet (a repository may have followed the
+    # doc before and committed it)
+    (clone / "providers" / "acme-hosting.yaml").unlink(missing_ok=True)
+    owners = clone / ".github" / "CODEOWNERS"
+    owners.write_text("".join(line for line in owners.read_text().splitlines(keepends=True)
+                              if "/providers/acme-hosting.yaml" not in line))
+    for args in (["add", "-A"], ["commit", "-q", "--allow-empty", "-m", "without the doc's example provider"]):
+        subprocess.run(["git", *args], cwd=clone, env=doccheck.git_env(), check=True)
     script = doccheck.to_script(doccheck.scenario("add-a-provider"))
     r = doccheck.run(script, clone, doccheck.clean_env())
     assert r.returncode == 0, r.stderr[-6000:]
