@@ -12,11 +12,22 @@ the parts it lacks would be created by the next ``pulumi up``. Every value that 
 written explicitly (timezone, greeting, colour, locales ...) so that ``_defaults.yaml`` cannot
 change the adopted objects. Values the catalog would reject (e.g. an unknown timezone) are
 left out and listed in a comment at the top of the file.
+
+Members are adopted too, so that the next ``pulumi up`` changes nobody's membership: the team's
+and the inbox's members become ``agents:`` (with their live name and role) and ``membership`` is
+written explicitly — ``authoritative`` when the team and inbox have the same people, otherwise
+``additive`` with the people who are in both (nobody is then added or removed).
+
+Objects the stack already manages (ids from the stack's outputs, see ``stackinfo``) are never
+offered, even under another name: a team renamed in the Chatwoot UI still belongs to its provider.
+Inboxes that share a name with another API inbox cannot be told apart; they are reported in
+``skipped`` instead of being left out silently.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import yaml
 from pydantic import ValidationError
@@ -36,6 +47,8 @@ class Group:
     team: dict | None = None
     portal: dict | None = None
     display: str = ""  # best-cased name (teams are lower-case in Chatwoot)
+    team_members: list[dict] | None = None
+    inbox_members: list[dict] | None = None
 
 
 @dataclass
@@ -52,12 +65,21 @@ def _stem(kind: str, name: str) -> str:
     return name[: -len(suffix)].strip() if name.lower().endswith(suffix) and len(name) > len(suffix) else name.strip()
 
 
-def group_unmanaged(catalog: Catalog | None, live: LiveIndex) -> list[Group]:
+def group_unmanaged(catalog: Catalog | None, live: LiveIndex, owned: dict | None = None,
+                    skipped: list[str] | None = None) -> list[Group]:
+    """Groups of live objects no provider file claims and the stack does not manage.
+
+    ``owned``: {"inbox"|"team"|"portal": {ids}} managed by the stack (from its outputs)."""
     providers = catalog.providers if catalog else []
+    owned = owned or {}
     managed_inboxes = {p.inbox.name for p in providers}
     managed_teams = {p.team.name.lower() for p in providers}
     managed_portals = {p.portal.slug for p in providers}
     groups: dict[str, Group] = {}
+    skipped = skipped if skipped is not None else []
+
+    def mine(kind: str, obj: dict) -> bool:
+        return obj.get("id") in owned.get(kind, set())
 
     def add(kind: str, obj: dict, name: str) -> None:
         stem = _stem(kind, name)
@@ -69,13 +91,20 @@ def group_unmanaged(catalog: Catalog | None, live: LiveIndex) -> list[Group]:
             g.display = stem
 
     for p in sorted(live.portals.values(), key=lambda p: p.get("id") or 0):
-        if p.get("slug") not in managed_portals:
+        if p.get("slug") not in managed_portals and not mine("portal", p):
             add("portal", p, p.get("name") or p.get("slug"))
     for name, items in sorted(live.inboxes.items()):
-        if name not in managed_inboxes and len(items) == 1:  # duplicates cannot be told apart
-            add("inbox", items[0], name)
+        items = [i for i in items if not mine("inbox", i)]
+        if name in managed_inboxes or not items:
+            continue
+        if len(items) > 1:  # duplicates cannot be told apart: say so, adopt none of them
+            ids = ", ".join(str(i.get("id")) for i in items)
+            skipped.append(f"inbox {name!r}: {len(items)} API inboxes have this name (ids {ids}); rename all "
+                           "but one in Chatwoot, then run `cwtenants adopt` again")
+            continue
+        add("inbox", items[0], name)
     for name, t in sorted(live.teams.items()):
-        if name not in managed_teams:
+        if name not in managed_teams and not mine("team", t):
             add("team", t, t.get("name") or name)
     out = list(groups.values())
     for g in out:
@@ -83,7 +112,42 @@ def group_unmanaged(catalog: Catalog | None, live: LiveIndex) -> list[Group]:
     return sorted(out, key=lambda g: g.display.lower())
 
 
-def provider_document(g: Group, slug: str, portal_slug_prefix: str = "") -> tuple[dict, list[str]]:
+def adopted_agents(g: Group, live: LiveIndex, catalog: Catalog | None) -> tuple[list[dict], str | None, list[str]]:
+    """(agents entries, membership, comment lines) that keep the adopted members as they are."""
+    sets = [{(m.get("email") or "").lower() for m in members}
+            for members in (g.team_members, g.inbox_members) if members is not None]
+    if not sets:
+        return [], None, []
+    people = set.intersection(*sets)
+    membership, notes = "authoritative", []
+    if len(sets) == 2 and sets[0] != sets[1]:
+        membership = "additive"
+        only = sorted(sets[0] ^ sets[1])
+        notes.append(f"# The team and the inbox have different members ({', '.join(only)} in only one): "
+                     "membership is additive, so nobody is added or removed.")
+    known = {a.email.lower(): a for p in (catalog.providers if catalog else []) for a in p.agents}
+    by_email = {}
+    for members in (g.team_members or [], g.inbox_members or []):
+        for m in members:
+            by_email.setdefault((m.get("email") or "").lower(), m)
+    out = []
+    for email in sorted(people):
+        if not email:
+            continue
+        a = known.get(email)
+        src = live.agents.get(email) or by_email.get(email) or {}
+        name = a.name if a else src.get("name")
+        role = a.role if a else (src.get("role") or "agent")
+        entry = {"email": email}
+        if name:
+            entry["name"] = name
+        entry["role"] = role
+        out.append(entry)
+    return out, membership, notes
+
+
+def provider_document(g: Group, slug: str, live_index: LiveIndex | None = None,
+                      catalog: Catalog | None = None, portal_slug_prefix: str = "") -> tuple[dict, list[str]]:
     name = g.display
     doc: dict = {"slug": slug, "name": name}
     if g.inbox:
@@ -107,6 +171,11 @@ def provider_document(g: Group, slug: str, portal_slug_prefix: str = "") -> tupl
         doc["portal"] = {k: v for k, v in portal.items() if v is not None}
     else:  # like `cwtenants new`: the portal `pulumi up` will create gets its derived slug written out
         doc["portal"] = {"slug": derive_portal_slug(slug, portal_slug_prefix)}
+    if live_index is not None:
+        agents, membership, _notes = adopted_agents(g, live_index, catalog)
+        if membership:
+            doc["agents"] = agents
+            doc["membership"] = membership
     return _drop_invalid(doc)
 
 
@@ -130,8 +199,9 @@ def _drop_invalid(doc: dict) -> tuple[dict, list[str]]:
     raise RuntimeError("too many invalid values")
 
 
-def render(doc: dict, objects: list[str], dropped: list[str]) -> str:
+def render(doc: dict, objects: list[str], dropped: list[str], notes: list[str] | None = None) -> str:
     head = [SCHEMA_HEADER, f"# Adopted by `cwtenants adopt` from existing Chatwoot objects: {', '.join(objects)}."]
+    head += notes or []
     missing = [k for k in ("inbox", "team", "portal") if not any(o.startswith(k + " ") for o in objects)]
     if missing:
         head.append(f"# Not found in Chatwoot, so `pulumi up` would create: {', '.join(missing)}.")
@@ -142,11 +212,21 @@ def render(doc: dict, objects: list[str], dropped: list[str]) -> str:
     return "\n".join(head) + "\n" + body
 
 
-def adopt(catalog: Catalog | None, live: LiveIndex, portal_slug_prefix: str = "") -> list[Adopted]:
-    """One ``Adopted`` (slug, YAML text) per group of unmanaged objects."""
+def adopt(catalog: Catalog | None, live: LiveIndex,
+          members_of: Callable[[str, dict], list[dict]] | None = None,
+          owned: dict | None = None, skipped: list[str] | None = None,
+          portal_slug_prefix: str = "") -> list[Adopted]:
+    """One ``Adopted`` (slug, YAML text) per group of unmanaged objects.
+
+    ``members_of(kind, obj)`` reads the live members of a team or inbox (None: members are not
+    adopted); ``owned`` holds the ids the stack already manages; ``skipped`` collects what could
+    not be adopted and why."""
     taken = set(catalog.slugs if catalog else [])
     out = []
-    for g in group_unmanaged(catalog, live):
+    for g in group_unmanaged(catalog, live, owned, skipped):
+        if members_of is not None:
+            g.team_members = members_of("team", g.team) if g.team else None
+            g.inbox_members = members_of("inbox", g.inbox) if g.inbox else None
         base = slugify(g.display) or "provider"
         if len(base) < 2:
             base = f"{base}-provider"
@@ -156,6 +236,8 @@ def adopt(catalog: Catalog | None, live: LiveIndex, portal_slug_prefix: str = ""
         taken.add(slug)
         objects = [f"{kind} {obj.get('slug') if kind == 'portal' else obj.get('name')!r}"
                    for kind, obj in (("inbox", g.inbox), ("team", g.team), ("portal", g.portal)) if obj]
-        doc, dropped = provider_document(g, slug, portal_slug_prefix)
-        out.append(Adopted(slug, g.display, render(doc, objects, dropped), objects, dropped))
+        doc, dropped = provider_document(g, slug, live if members_of is not None else None, catalog,
+                                         portal_slug_prefix)
+        notes = adopted_agents(g, live, catalog)[2] if members_of is not None else []
+        out.append(Adopted(slug, g.display, render(doc, objects, dropped, notes), objects, dropped))
     return out

@@ -116,12 +116,14 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def client_from_env():
-    """A ChatwootClient from CHATWOOT_* (raises typer.Exit(1) with a fix when they are missing)."""
+def client_from_env(providers_dir: Path | None = None):
+    """A ChatwootClient from the stack config, then CHATWOOT_* (raises typer.Exit(1) with a fix when missing)."""
     from .chatwoot import ChatwootClient, ConfigError, Settings
+    from .preflight import environment
 
     try:
-        settings = Settings.from_env(connect_retries=0)  # a closed port fails at once
+        env = environment(providers_dir or Path("providers"))[0]
+        settings = Settings.from_env(env, connect_retries=0)  # a closed port fails at once
     except ConfigError as exc:
         raise fail(str(exc), "export CHATWOOT_URL, CHATWOOT_API_TOKEN and CHATWOOT_ACCOUNT_ID "
                              "(`cwtenants emulator` prints them for the local emulator); "
@@ -334,14 +336,18 @@ def new(
 def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quiet: bool, what: str) -> None:
     from .chatwoot import ChatwootError
     from .plan import compute_plan, render_text
+    from .preflight import PreflightError, checked_stack
 
     try:
         catalog = load_or_exit(providers_dir)
-        client = client_from_env()
+        client = client_from_env(providers_dir)
         progress = Progress(quiet, f"{what}: ")
         try:
             with client:
-                result = compute_plan(catalog, client, members=members, progress=progress)
+                stack = checked_stack(client, providers_dir)
+                result = compute_plan(catalog, client, members=members, progress=progress, stack=stack)
+        except PreflightError as exc:
+            raise fail(exc.message, exc.hint) from None
         except ChatwootError as exc:
             hint = getattr(exc, "hint", "") or ""
             said = str(exc).replace(f" (hint: {hint})", "") if hint else str(exc)  # the hint goes on the fix line
@@ -367,9 +373,11 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
 
 _PLAN_HELP = (
     "Compare the catalog with live Chatwoot, read-only and without Pulumi state.\n\n"
-    "Lists inboxes, teams, portals and agents once each (4 requests, however many providers), matches "
-    "them by inbox name, team name and portal slug, and shows per provider and object what `pulumi up` "
-    "would create or change. Objects in Chatwoot that no provider claims are listed as unmanaged.\n\n"
+    "Checks the token's role, lists inboxes, teams, portals and agents once each (5 requests, however many "
+    "providers, plus one per portal to create: is its slug another account's?), matches them by the ids "
+    "the stack recorded (a renamed object shows as renamed), else by inbox name, team name and portal slug, "
+    "and shows per provider and object what `pulumi up` would create or change. Objects in Chatwoot that "
+    "no provider claims are listed as unmanaged.\n\n"
     "Exit code: 0 in sync, 2 drift, 1 error."
 )
 
@@ -414,15 +422,23 @@ def adopt(
     from .adopt import adopt as make_files
     from .chatwoot import ChatwootError
     from .plan import LiveIndex
+    from .preflight import PreflightError, checked_stack, members_reader
 
     catalog = load_or_exit(providers_dir)
-    client = client_from_env()
+    client = client_from_env(providers_dir)
+    skipped: list[str] = []
     try:
         with client:
+            stack = checked_stack(client, providers_dir)
             live = LiveIndex.fetch(client, Progress(quiet, "adopt: "))
+            files = make_files(catalog, live, members_reader(client), stack.owned_ids() if stack else None,
+                               skipped, portal_slug_prefix=_portal_prefix(providers_dir))
+    except PreflightError as exc:
+        raise fail(exc.message, exc.hint) from None
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", "`cwtenants doctor` checks the connection") from None
-    files = make_files(catalog, live, portal_slug_prefix=_portal_prefix(providers_dir))
+    for line in skipped:
+        err(f"not adopted: {line}", "yellow")
     if not files:
         out("nothing to adopt: every inbox, team and portal belongs to a provider file")
         return
@@ -560,20 +576,23 @@ def doctor() -> None:
         out(style("FAIL ", "red") + msg)
         out(f"     fix: {fix}")
 
+    from .preflight import environment
     from .toolchain import describe  # which pulumi CLI and language host (never fails the check)
 
     for fine, msg in describe():
         (ok if fine else warn)(msg)
     try:
+        env, from_stack = environment(Path(os.environ.get("CWT_PROVIDERS_DIR") or "providers"))
         try:
-            settings = Settings.from_env()
+            settings = Settings.from_env(env)
         except ConfigError as exc:
             bad(str(exc), "export CHATWOOT_URL (e.g. https://chat.example.com), CHATWOOT_API_TOKEN (Profile "
                           "settings -> Access Token of an administrator) and CHATWOOT_ACCOUNT_ID (the number in "
                           "/app/accounts/<id>/ URLs); for a local try-out run `cwtenants emulator`")
             raise _StopChecks
         ok(f"settings: CHATWOOT_URL={settings.url}, CHATWOOT_ACCOUNT_ID={settings.account_id}, "
-           "CHATWOOT_API_TOKEN is set (not shown)")
+           "CHATWOOT_API_TOKEN is set (not shown)"
+           + (f"; from the stack config: {', '.join(from_stack)}" if from_stack else ""))
 
         with ChatwootClient(settings.__class__(**{**_settings_kwargs(settings), "max_retries": 1, "connect_retries": 0})) as c:
             try:
@@ -651,6 +670,15 @@ def doctor() -> None:
                                              f"cannot tell whether the custom_roles feature is on ({where})")
                          + "; roles declared under `custom_roles:` in _defaults.yaml will not take effect "
                          "(agents keep the plain agent role)")
+            if settings.platform_token:
+                try:
+                    c.platform_get(f"/accounts/{settings.account_id}")
+                    ok(f"the platform token is valid and may manage account {settings.account_id}")
+                except ChatwootError as exc:
+                    bad(f"CHATWOOT_PLATFORM_TOKEN is not usable for account {settings.account_id} "
+                        f"({exc.status}: {exc.message})",
+                        "copy the Platform App token again (Super Admin -> Platform Apps) and make sure the "
+                        "account was created by that app or granted to it; or unset CHATWOOT_PLATFORM_TOKEN")
     except _StopChecks:  # the later checks need this one: skip them, the summary still comes
         skipped = " (the checks after it were skipped)"
     else:

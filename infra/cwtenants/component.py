@@ -26,21 +26,27 @@ TYPE = "cwtenants:index:Provider"
 
 class Provider(pulumi.ComponentResource):
     def __init__(self, spec: ProviderSpec, agents: dict[str, Agent] | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+                 opts: pulumi.ResourceOptions | None = None, claimed: dict | None = None):
         super().__init__(TYPE, spec.slug, {"slug": spec.slug}, opts)
         keep = spec.offboarding != "delete"
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=keep)
 
         # The portal must run delete() to archive, so it is retained only for "retain".
+        # ids that other providers of this stack own (from the stack's outputs): create() never
+        # adopts them, e.g. a team renamed in Chatwoot that a new provider file now names.
+        def owned(kind: str) -> dict:
+            ids = (claimed or {}).get(kind, {})
+            return {"claimed_ids": {str(i): slug for i, slug in ids.items()}} if ids else {}
+
         self.portal = portal.Portal(
             f"{spec.slug}-portal",
-            portal.desired(spec),
+            {**portal.desired(spec), **owned("portal")},
             pulumi.ResourceOptions(parent=self, retain_on_delete=spec.offboarding == "retain"),
         )
-        self.team = team.Team(f"{spec.slug}-team", team.desired(spec), child)
+        self.team = team.Team(f"{spec.slug}-team", {**team.desired(spec), **owned("team")}, child)
         self.inbox = inbox.Inbox(
             f"{spec.slug}-inbox",
-            inbox.desired(spec, portal_id=self.portal.portal_id),
+            {**inbox.desired(spec, portal_id=self.portal.portal_id), **owned("inbox")},
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.portal])),
         )
         # Membership: the declared agents' emails plus an email → user id map (resolved at apply).
@@ -48,12 +54,12 @@ class Provider(pulumi.ComponentResource):
         user_ids = {a.email.lower(): agents[a.email.lower()].user_id for a in spec.agents} if agents else {}
         self.team_members = members.TeamMembers(
             f"{spec.slug}-team-members",
-            members.desired(spec, self.team.team_id, user_ids),
+            members.desired(spec, self.team.team_id, user_ids, spec.team.name),
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.team, *mine])),
         )
         self.inbox_members = members.InboxMembers(
             f"{spec.slug}-inbox-members",
-            members.desired(spec, self.inbox.inbox_id, user_ids),
+            members.desired(spec, self.inbox.inbox_id, user_ids, spec.inbox.name),
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.inbox, *mine])),
         )
         self._knowledge_base(spec)
@@ -62,7 +68,7 @@ class Provider(pulumi.ComponentResource):
         # output as one Output.all(...).apply per provider, without its extra tasks (issue 18).
         self.summary = {"inbox_id": self.inbox.inbox_id, "team_id": self.team.team_id,
                         "portal_id": self.portal.portal_id, "portal_slug": self.portal.slug,
-                        "articles": published}
+                        "articles": published, "offboarding": spec.offboarding}
         self.register_outputs({"summary": self.summary})
 
     def _knowledge_base(self, spec: ProviderSpec) -> None:

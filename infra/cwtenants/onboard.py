@@ -309,9 +309,16 @@ class Stack:
         # it (find_or_create), so nothing is duplicated. CWT_ONBOARD_CHECKPOINTS=1 keeps them.
         if os.environ.get("CWT_ONBOARD_CHECKPOINTS") != "1":
             env.setdefault("PULUMI_SKIP_CHECKPOINTS", "true")
+        # A targeted update replaces the stack outputs with what the run exports: the program
+        # exports the previous ones again, with this provider's summary added or removed. They
+        # are read right before each attempt, so an update we waited for is included.
+        with tempfile.NamedTemporaryFile("w", prefix="cwt-outputs-", suffix=".json", delete=False) as f:
+            pass
+        env["CWT_PREVIOUS_OUTPUTS"] = f.name
         started = time.monotonic()
 
         def attempt() -> subprocess.CompletedProcess:
+            Path(f.name).write_text(json.dumps(self.outputs(env)), encoding="utf-8")
             r = subprocess.run(cmd, cwd=self.cwd, env=env, capture_output=True, text=True)
             if r.returncode != 0 and LOCKED in r.stdout + r.stderr:
                 self.log(f"the stack is locked by another update; waiting (up to {self.lock_wait:.0f}s)")
@@ -329,6 +336,24 @@ class Stack:
                 f"the stack {self.stack_name()} stayed locked for {time.monotonic() - started:.0f}s by another "
                 "update (a full `pulumi up` or another onboarding); the file is written and the next run or a "
                 "re-delivery applies it. If no update is running, `pulumi cancel` removes a stale lock") from None
+        finally:
+            os.unlink(f.name)
+
+    def outputs(self, env: dict | None = None) -> dict:
+        """The stack's outputs (secret values stay encrypted: never shown, never re-exported)."""
+        env = env if env is not None else {**os.environ, **self.env}
+        try:
+            r = subprocess.run(["pulumi", "stack", "output", "--json", "--non-interactive", "--stack",
+                                self.stack_name()], cwd=self.cwd, env=env, capture_output=True, text=True)
+        except OSError:
+            return {}
+        if r.returncode != 0:
+            return {}
+        try:
+            data = json.loads(r.stdout or "{}")
+        except json.JSONDecodeError:
+            return {}
+        return {k: v for k, v in data.items() if v != "[secret]"} if isinstance(data, dict) else {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,6 +408,10 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
     return result
 
 
+def _applied_policy(stack: Stack, slug: str) -> str | None:
+    return ((stack.outputs().get("providers") or {}).get(slug) or {}).get("offboarding")
+
+
 def _spec(path: Path):
     """The resolved spec of a provider file (with its articles), None if it does not load."""
     try:
@@ -425,7 +454,9 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
         emails = {a.email.lower() for a in spec.agents}
         result.offboarding = spec.offboarding
         specs = (spec,)
-        if apply or prepare:
+        # the policy the state holds is in the provider's summary output: no update needed to
+        # record it when it is the file's (the usual case: the file was applied when merged)
+        if (apply or prepare) and _applied_policy(stack, slug) != spec.offboarding:
             stack.up(slug, emails, providers_dir, specs)
         path.unlink()
         result.file = "removed"

@@ -8,6 +8,11 @@ Cost: a constant number of HTTP calls whatever the number of providers — ``GET
 object at a time (``GET /teams/<id>/team_members``, ``GET /inbox_members/<id>``), so comparing
 them is opt-in (``members=True``) and costs two more calls per provider.
 
+With the stack's outputs (``cwtenants.stackinfo``: the ids each provider's inbox, team and
+portal have), an object is matched by its id first, so one renamed in the Chatwoot UI shows as
+``renamed`` (``pulumi up`` gives it back its declared name), not as "would be created" plus an
+unmanaged object; objects the stack manages are never listed as unmanaged.
+
 Desired and live values are compared in the same normal form the reconciler uses
 (``InboxKind``, ``TeamKind``, ``PortalKind`` and ``desired(spec)`` of ``cwtenants.resources``),
 so "in sync" here means "``pulumi up`` would change nothing".
@@ -30,7 +35,7 @@ from .resources import team as team_res
 INBOX, TEAM, PORTAL = inbox_res.InboxKind(), team_res.TeamKind(), portal_res.PortalKind()
 AGENT = agent_resource.AgentKind()
 
-IN_SYNC, CREATE, UPDATE, AMBIGUOUS = "in-sync", "create", "update", "ambiguous"
+IN_SYNC, CREATE, UPDATE, AMBIGUOUS, RENAMED = "in-sync", "create", "update", "ambiguous", "renamed"
 
 
 @dataclass
@@ -85,7 +90,7 @@ class Plan:
         return any(p.drift for p in self.providers)
 
     def counts(self) -> dict[str, int]:
-        out = {IN_SYNC: 0, CREATE: 0, UPDATE: 0, AMBIGUOUS: 0}
+        out = {IN_SYNC: 0, CREATE: 0, UPDATE: 0, AMBIGUOUS: 0, RENAMED: 0}
         agents = set()  # an agent listed by several providers is one Chatwoot user: counted once
         for p in self.providers:
             for o in p.objects:
@@ -164,6 +169,8 @@ class LiveIndex:
         self.teams = {(t.get("name") or "").lower(): t for t in teams}
         self.portals = {p.get("slug"): p for p in portals}
         self.agents = {(a.get("email") or "").lower(): a for a in agents}
+        self.by_id = {"inbox": {i.get("id"): i for i in inboxes}, "team": {t.get("id"): t for t in teams},
+                      "portal": {p.get("id"): p for p in portals}}
         self.custom_roles: dict[int, str] = {}  # id → name, read only when the catalog declares custom roles
         self.custom_roles_on: bool | None = None
 
@@ -188,19 +195,46 @@ class LiveIndex:
         return cls(inboxes, teams, portals, agents)
 
 
-def plan_provider(spec: ProviderSpec, live: LiveIndex) -> ProviderPlan:
+def _by_id(kind: str, live: LiveIndex, ids: dict | None, by_key: dict | None, key_field: str,
+           want: dict, norm: Callable[[dict], dict]) -> ObjectPlan | None:
+    """Match by the id the stack recorded; a different natural key then means "renamed"."""
+    obj = live.by_id[kind].get((ids or {}).get(kind))
+    if obj is None:
+        return None
+    have = norm(obj)
+    plan = _compare(kind, want[key_field], obj, want, norm)
+    if have.get(key_field) != want.get(key_field):
+        plan.status = RENAMED
+        plan.note = (f"id {obj.get('id')} of this stack, now {have.get(key_field)!r} in Chatwoot; "
+                     "`pulumi up` gives it back its declared " + ("slug" if kind == "portal" else "name"))
+    return plan
+
+
+def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
+                  slug_taken: Callable[[str], bool | None] | None = None) -> ProviderPlan:
+    """``ids``: {"inbox"|"team"|"portal": id} from the stack's outputs, when known;
+    ``slug_taken(slug)``: is a portal slug used by another account (one read per portal to create)."""
     pp = ProviderPlan(spec.slug, spec.source)
 
     want = PORTAL.normalise_inputs(portal_res.desired(spec))
-    pp.objects.append(_compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
+    portal_plan = (_by_id("portal", live, ids, live.portals, "slug", want, PORTAL.normalise)
+                   or _compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
                                PORTAL.normalise))
+    if portal_plan.status == CREATE and slug_taken and slug_taken(spec.portal.slug):
+        portal_plan.status = AMBIGUOUS
+        portal_plan.note = portal_res.slug_taken_message(spec.portal.slug, spec.slug)
+    pp.objects.append(portal_plan)
 
     want = TEAM.normalise_inputs(team_res.desired(spec))
-    pp.objects.append(_compare("team", want["name"], live.teams.get(want["name"]), want, TEAM.normalise))
+    pp.objects.append(_by_id("team", live, ids, live.teams, "name", want, TEAM.normalise)
+                      or _compare("team", want["name"], live.teams.get(want["name"]), want, TEAM.normalise))
 
     want = INBOX.normalise_inputs(inbox_res.desired(spec))
     matches = live.inboxes.get(spec.inbox.name, [])
-    if len(matches) > 1:
+    by_id = _by_id("inbox", live, ids, None, "name", want, INBOX.normalise)
+    if by_id is not None:
+        pp.objects.append(by_id)
+    elif len(matches) > 1:
         ids = ", ".join(str(i.get("id")) for i in matches)
         pp.objects.append(ObjectPlan("inbox", spec.inbox.name, AMBIGUOUS,
                                      note=f"{len(matches)} API inboxes have this name (ids {ids}); "
@@ -210,12 +244,18 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex) -> ProviderPlan:
                                    INBOX.normalise))
 
     for a in spec.agents:
-        # the same normalisation as the Agent resource (availability compared only when declared)
+        # the same normalisation as the Agent resource (availability compared only when declared;
+        # the global user name only with `manage_user`: without state, plan cannot tell a user
+        # cwtenants created from one it found, and it never renames the latter)
         want = AGENT.normalise_inputs(agent_resource.desired(a))
         found = live.agents.get(a.email)
-        obj = _compare("agent", a.email, found, want,
-                       lambda live_agent, managed=a.availability is not None:
-                       AGENT.normalise(live_agent, managed, live.custom_role_name(live_agent, a.custom_role)))
+
+        def norm(live_agent, managed=a.availability is not None, spec_agent=a):
+            have = AGENT.normalise(live_agent, managed, live.custom_role_name(live_agent, spec_agent.custom_role))
+            if not spec_agent.manage_user:
+                have["name"] = spec_agent.name
+            return have
+        obj = _compare("agent", a.email, found, want, norm)
         if found is not None and found.get("role") == agent_resource.ADMIN and a.role != agent_resource.ADMIN:
             obj.note = ("an administrator from before the catalog adopted them keeps that role; one the catalog "
                         "made administrator becomes agent")
@@ -226,8 +266,10 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex) -> ProviderPlan:
 
 
 def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
-                 progress: Callable[[str], None] = lambda _m: None) -> Plan:
-    """Compare every provider of ``catalog`` with Chatwoot (read-only)."""
+                 progress: Callable[[str], None] = lambda _m: None, stack=None) -> Plan:
+    """Compare every provider of ``catalog`` with Chatwoot (read-only).
+
+    ``stack``: a ``stackinfo.StackInfo`` (the stack's outputs) or None (natural keys only)."""
     before = c.stats_snapshot()["total"]
     live = LiveIndex.fetch(c, progress)
     if catalog.custom_roles:  # two more reads, only for catalogs that use custom roles
@@ -237,15 +279,19 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
         live.custom_roles = {r.get("id"): r.get("name") for r in c.get("/custom_roles") or []}
         live.custom_roles_on = custom_roles_feature(c)[0]
     providers = []
+    owned = stack.owned_ids() if stack else {}
     for n, spec in enumerate(catalog.providers, 1):
-        pp = plan_provider(spec, live)
+        ids = stack.providers.get(spec.slug) if stack else None
+        pp = plan_provider(spec, live, ids, lambda slug: portal_res.slug_used_elsewhere(c, slug))
         if members:
             progress(f"members {n}/{len(catalog.providers)}: {spec.slug}")
-            team = live.teams.get(spec.team.name.lower())
+            team = live.by_id["team"].get((ids or {}).get("team")) or live.teams.get(spec.team.name.lower())
             if team is not None:
                 emails = {(m.get("email") or "").lower() for m in c.get(f"/teams/{team['id']}/team_members") or []}
                 pp.objects.append(_members("team-members", spec.team.name.lower(), emails, spec))
             matches = live.inboxes.get(spec.inbox.name, [])
+            by_id = live.by_id["inbox"].get((ids or {}).get("inbox"))
+            matches = [by_id] if by_id is not None else matches
             if len(matches) == 1:
                 body = c.get(f"/inbox_members/{matches[0]['id']}") or {}
                 emails = {(m.get("email") or "").lower() for m in body.get("payload") or []}
@@ -255,13 +301,16 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     managed_inboxes = {p.inbox.name for p in catalog.providers}
     managed_teams = {p.team.name.lower() for p in catalog.providers}
     managed_portals = {p.portal.slug for p in catalog.providers}
+    mine = {k: owned.get(k, set()) for k in ("inbox", "team", "portal")}
     unmanaged = [Unmanaged("inbox", name, i.get("id"))
-                 for name, items in sorted(live.inboxes.items()) if name not in managed_inboxes for i in items]
+                 for name, items in sorted(live.inboxes.items()) if name not in managed_inboxes for i in items
+                 if i.get("id") not in mine["inbox"]]
     unmanaged += [Unmanaged("team", name, t.get("id"))
-                  for name, t in sorted(live.teams.items()) if name not in managed_teams]
+                  for name, t in sorted(live.teams.items())
+                  if name not in managed_teams and t.get("id") not in mine["team"]]
     unmanaged += [Unmanaged("portal", slug, p.get("id"))
                   for slug, p in sorted(live.portals.items(), key=lambda kv: kv[0] or "")
-                  if slug not in managed_portals]
+                  if slug not in managed_portals and p.get("id") not in mine["portal"]]
     from .isolation import account_wide
 
     listed: dict[str, list[str]] = {}
@@ -278,9 +327,9 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
 # ---------------------------------------------------------------------------------------------
 # Text rendering
 
-SYMBOL = {IN_SYNC: "=", CREATE: "+", UPDATE: "~", AMBIGUOUS: "!"}
+SYMBOL = {IN_SYNC: "=", CREATE: "+", UPDATE: "~", AMBIGUOUS: "!", RENAMED: "~"}
 VERB = {IN_SYNC: "in sync", CREATE: "would be created", UPDATE: "would be updated",
-        AMBIGUOUS: "cannot be matched"}
+        AMBIGUOUS: "cannot be matched", RENAMED: "was renamed in Chatwoot"}
 
 
 def _value(v: Any) -> str:
@@ -293,7 +342,7 @@ def _value(v: Any) -> str:
 
 def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str], str] = lambda s, _c: s) -> str:
     """Readable per-provider, per-object report. ``style(text, colour)`` adds colour (or not)."""
-    colour = {IN_SYNC: "green", CREATE: "green", UPDATE: "yellow", AMBIGUOUS: "red"}
+    colour = {IN_SYNC: "green", CREATE: "green", UPDATE: "yellow", AMBIGUOUS: "red", RENAMED: "yellow"}
     lines: list[str] = []
     for p in plan.providers:
         head = "drift" if p.drift else "in sync"
@@ -334,7 +383,8 @@ def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str]
     lines.append("")
     n = len(plan.providers)
     lines.append(f"{n} provider{'' if n == 1 else 's'}: {c[IN_SYNC]} objects in sync, {c[CREATE]} to create, "
-                 f"{c[UPDATE]} to update" + (f", {c[AMBIGUOUS]} ambiguous" if c[AMBIGUOUS] else "")
+                 f"{c[UPDATE]} to update" + (f", {c[RENAMED]} renamed" if c[RENAMED] else "")
+                 + (f", {c[AMBIGUOUS]} ambiguous" if c[AMBIGUOUS] else "")
                  + f"; {len(plan.unmanaged)} unmanaged; {plan.requests} API request{'' if plan.requests == 1 else 's'}"
                  + (" (an agent listed by several providers counts once)." if shared else "."))
     if not plan.members_compared:

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pulumi
 
+from . import stackinfo
 from .catalog import CatalogError, load_catalog
 from .component import Provider
 from .resources import agent, custom_role
+
+ALLOW_OTHER = "allowOtherChatwoot"  # stack config (bool); environment: CWT_ALLOW_OTHER_CHATWOOT=1
 
 
 def providers_dir() -> Path:
@@ -47,6 +50,11 @@ def main() -> None:
         raise pulumi.RunError(f"{err.total} problem(s) in the provider catalog") from None
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     providers = in_group(catalog.providers, shard_group())
+    url, account_id = target()
+    info = stackinfo.read(pulumi.get_root_directory(), pulumi.get_stack())
+    check_target(info, url, account_id)
+    if info:
+        say_offboarding(info, {p.slug for p in providers})
     roles = declare_custom_roles(catalog.custom_roles)
     only = selection()
     if only is not None:
@@ -56,13 +64,59 @@ def main() -> None:
     pulumi.log.info(rights_report(catalog, providers))
     summaries, components = {}, []
     for spec in providers:
-        component = Provider(spec, agents)
+        # a provider new in the stack must not adopt what another provider owns (only new ones get
+        # the list, so the state does not grow with the square of the number of providers)
+        claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
+        component = Provider(spec, agents, claimed=claimed)
         components.append((spec, component))
         summaries[spec.slug] = component.summary
     pulumi.export("providers", summaries)
     check_ownership_after_up(components)
-    url = os.environ.get("CHATWOOT_URL") or pulumi.Config("cwtenants").get("url") or ""
-    pulumi.export("chatwoot_url", url.rstrip("/"))
+    pulumi.export("chatwoot_url", url)
+    pulumi.export("chatwoot_account_id", account_id)
+
+
+OFFBOARDING_NOTE = {
+    "archive": "its portal is ARCHIVED in Chatwoot (shown as `delete`: it leaves the stack), its inbox and "
+               "team are kept (`delete[retain]`)",
+    "delete": "its inbox, team and portal are DELETED in Chatwoot",
+    "retain": "its inbox, team and portal are kept in Chatwoot (`delete[retain]`)",
+}
+
+
+def say_offboarding(info, declared: set[str]) -> None:
+    """For every provider that leaves the stack, say what its offboarding does in Chatwoot (the
+    preview itself can only say `delete` or `delete[retain]`)."""
+    for slug in sorted(set(info.providers) - declared):
+        mode = info.offboarding.get(slug)
+        if mode in OFFBOARDING_NOTE:
+            pulumi.log.info(f"provider {slug} is removed (offboarding: {mode}): {OFFBOARDING_NOTE[mode]}")
+
+
+def target() -> tuple[str, int | None]:
+    """The Chatwoot URL and account id this run manages (stack config first, then environment)."""
+    cfg = pulumi.Config("cwtenants")
+    url = (cfg.get("url") or os.environ.get("CHATWOOT_URL") or "").strip().rstrip("/")
+    raw = cfg.get("accountId") or os.environ.get("CHATWOOT_ACCOUNT_ID") or ""
+    try:
+        return url, int(str(raw).strip())
+    except ValueError:
+        return url, None
+
+
+def allow_other_chatwoot() -> bool:
+    value = pulumi.Config("cwtenants").get(ALLOW_OTHER) or os.environ.get("CWT_ALLOW_OTHER_CHATWOOT") or ""
+    return value.strip().lower() in ("1", "true", "yes")
+
+
+def check_target(info, url: str, account_id: int | None) -> None:
+    """Refuse to run a stack against another Chatwoot / account than the one it manages."""
+    if account_id is None or not url or stackinfo.same_chatwoot(info, url, account_id) or allow_other_chatwoot():
+        return
+    raise pulumi.RunError(stackinfo.other_chatwoot_message(
+        info, url, account_id,
+        f"run once with `pulumi config set cwtenants:{ALLOW_OTHER} true` (or CWT_ALLOW_OTHER_CHATWOOT=1) "
+        "and remove it afterwards"))
 
 
 def selection() -> tuple[set[str], set[str]] | None:
@@ -84,14 +138,37 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None
     same inputs as in a full run (no false diff afterwards). Resources that are neither declared
     nor targeted are left untouched by Pulumi, so nothing about other providers is read,
     compared or sent. Custom roles are declared (untargeted: Pulumi keeps them as they are) so
-    that agents can refer to them. Stack outputs are not exported here and the ownership check
-    of a full run (which lists every provider's objects) is not made: the next full run does both."""
+    that agents can refer to them. The ownership check of a full run (which lists every
+    provider's objects) is not made.
+
+    A targeted update still replaces the stack's outputs with what this run exports, so the
+    previous outputs (read by `cwtenants onboard` before the update, file in
+    CWT_PREVIOUS_OUTPUTS) are exported again with this provider's summary added or removed."""
     chosen = [p for p in providers if p.slug in slugs]
     for spec in chosen:
         emails |= {a.email.lower() for a in spec.agents}
     agents = declare_agents(providers, staff, roles, only=emails)
-    for spec in chosen:
-        Provider(spec, agents)
+    summaries = {spec.slug: Provider(spec, agents).summary for spec in chosen}
+    previous = previous_outputs()
+    if previous is None:
+        return
+    kept = {k: v for k, v in (previous.get("providers") or {}).items() if k not in slugs}
+    pulumi.export("providers", {**kept, **summaries})
+    for key, value in previous.items():
+        if key != "providers":
+            pulumi.export(key, value)
+
+
+def previous_outputs() -> dict | None:
+    """The stack outputs before a targeted update (JSON file named by CWT_PREVIOUS_OUTPUTS)."""
+    import json
+
+    path = os.environ.get("CWT_PREVIOUS_OUTPUTS")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return data if isinstance(data, dict) else {}
 
 
 def check_ownership_after_up(components) -> None:
@@ -188,6 +265,8 @@ def merge_agents(providers) -> dict[str, tuple]:
                 first = replace(first, name=a.name)
             if first.availability is None and a.availability is not None:
                 first = replace(first, availability=a.availability)
+            if a.manage_user and not first.manage_user:
+                first = replace(first, manage_user=True)
             merged[email] = (first, slugs + [spec.slug])
     return merged
 

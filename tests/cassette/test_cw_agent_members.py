@@ -24,10 +24,11 @@ def email(n: int) -> str:
 def test_agents_and_members(cw, capsys):
     name = cwc.rec_name("test_agents_and_members")
     agents = AgentProvider()
+    # manage_user: the Platform-API path (create, confirm, rename) is for people the catalog opts in
     a1 = agents.create({"email": email(1), "name": "Rec One", "role": "agent", "availability": None,
-                        "providers": [name]})
+                        "manage_user": True, "providers": [name]})
     a2 = agents.create({"email": email(2), "name": "Rec Two", "role": "agent", "availability": None,
-                        "providers": [name]})
+                        "manage_user": True, "providers": [name]})
     assert a1.outs["adopted"] is False and a1.outs["user_id"] == int(a1.id)
     r1 = agents.read(a1.id, a1.outs)
     assert r1.inputs["email"] == email(1) and r1.inputs["role"] == "agent"

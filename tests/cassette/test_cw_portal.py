@@ -36,7 +36,8 @@ def test_portal_lifecycle(cw):
     assert created.outs["portal_id"] == int(created.id)
 
     read = p.read(created.id, created.outs)
-    assert read.inputs["color"] == "#aa3300" and read.inputs["locales"] == ["en", "de"]
+    assert read.inputs["color"] == want["color"]  # the declared form is kept when Chatwoot only normalises it
+    assert read.inputs["color"].lower() == "#aa3300" and read.inputs["locales"] == ["en", "de"]
     assert not p.diff(created.id, read.outs, want).changes
 
     # rename, new locales and a new slug: still an in-place update (PATCH /portals/<old slug>)

@@ -22,9 +22,11 @@ DENIED = {"error": "You are not authorized to do this action"}
 def applied(tmp_path, emulator):
     d = make_deployment(tmp_path, emulator, samples=False,
                         extra_env={"CHATWOOT_PLATFORM_TOKEN": emulator.tokens["platform_token"]})
-    (d.providers / "_defaults.yaml").write_text(f"staff:\n  - {{email: {OPS}, name: Marketplace Ops}}\n")
-    d.write_provider("alpha", {"name": "Alpha", "agents": [{"email": ANN, "name": "Ann"}]})
-    d.write_provider("beta", {"name": "Beta", "agents": [{"email": BOB, "name": "Bob"}]})
+    # manage_user: these people are created through the Platform API (so their tokens can be read below)
+    (d.providers / "_defaults.yaml").write_text(
+        f"staff:\n  - {{email: {OPS}, name: Marketplace Ops, manage_user: true}}\n")
+    d.write_provider("alpha", {"name": "Alpha", "agents": [{"email": ANN, "name": "Ann", "manage_user": True}]})
+    d.write_provider("beta", {"name": "Beta", "agents": [{"email": BOB, "name": "Bob", "manage_user": True}]})
     preview = d.run("preview")
     d.rights_report = preview.stdout + preview.stderr
     d.up()

@@ -81,6 +81,8 @@ def test_onboard_applies_that_provider_only(tmp_path, populated):
     assert [len(v) for v in found.values()] == [1, 1, 1]
     assert found["inbox"][0]["timezone"] == "Europe/Paris"
     populated_routes = populated.stats()["by_route"]
+    # the targeted update keeps the stack outputs of the other providers and adds this one
+    assert set(populated.outputs()["providers"]) == {"acme-host", "greenleaf-hosting", "harbor-vps", "nimbus-cloud"}
     assert "GET /hc/{portal_slug}" in populated_routes  # the read-only portal-slug check
     assert snapshot_others(populated) == others
 
@@ -141,6 +143,7 @@ def test_offboard_applies_the_policy_to_that_provider_only(populated, policy):
     r = cw(populated, "offboard", "acme-host")
     assert f"removed {populated.providers / 'acme-host.yaml'} (offboarding: {policy})" in r.stdout
     assert not (populated.providers / "acme-host.yaml").exists()
+    assert set(populated.outputs()["providers"]) == {"greenleaf-hosting", "harbor-vps", "nimbus-cloud"}
     populated.emulator.control("POST", "jobs/run")  # asynchronous inbox deletion
     found = objects(populated)
     if policy == "retain":

@@ -180,34 +180,38 @@ def test_agent_body_omits_unmanaged_availability_and_email_on_update():
     assert agent.body({"email": "a@x", "name": "A", "role": "administrator", "availability": None}, create=False) == \
         {"agent": {"name": "A", "role": "administrator"}}
     assert agent.body({"email": "a@x", "name": "A", "role": "agent", "availability": "busy"}, create=True) == \
-        {"agent": {"name": "A", "role": "agent", "availability": "busy", "email": "a@x"}}
+        {"agent": {"name": "A", "role": "agent", "availability": "busy", "auto_offline": False, "email": "a@x"}}
 
 
 def test_logical_name():
     assert agent.logical_name("Marta.Jansen@harbor-vps.example") == "agent-marta-jansen-at-harbor-vps-example"
 
 
-def test_existing_account_user_is_adopted_not_posted():
-    c = FakeClient(agents=[{"id": 2, "email": "a@x.example", "name": "Old", "role": "administrator",
+def test_existing_account_user_is_adopted_not_posted_and_not_renamed():
+    c = FakeClient(agents=[{"id": 2, "email": "a@x.example", "name": "Old", "role": "agent",
                             "availability_status": "online"}], operator=1)
     id_, live, origin = agent.AgentKind().create_with_origin(
         c, {"email": "a@x.example", "name": "New", "role": "administrator", "availability": None})
-    assert (id_, origin) == ("2", {"adopted": True, "role_before": "administrator", "custom_role_applied": None})
-    assert [(m, p) for m, p, _ in c.writes() if m != "GET"] == [("PATCH", "/agents/2")]
+    assert (id_, origin) == ("2", {"adopted": True, "role_before": "agent", "custom_role_applied": None,
+                                   "user_created": False})
+    # the role is per account: set; the name is the user's, shared by every account: kept
+    assert [(m, p, j) for m, p, j in c.writes() if m != "GET"] == [
+        ("PATCH", "/agents/2", {"agent": {"role": "administrator"}})]
 
 
 def test_new_agent_without_platform_token_is_posted():
     c = FakeClient()
     id_, _, origin = agent.AgentKind().create_with_origin(
         c, {"email": "n@x.example", "name": "N", "role": "agent", "availability": None})
-    assert id_ == "50" and origin == {"adopted": False, "role_before": None, "custom_role_applied": None}
+    assert id_ == "50" and origin == {"adopted": False, "role_before": None, "custom_role_applied": None,
+                                      "user_created": True}
     assert [(m, p) for m, p, _ in c.writes()] == [("POST", "/agents")]
 
 
 def test_new_agent_with_platform_token_uses_platform_api_and_a_strong_password():
     c = FakeClient(platform=True)
     id_, _, _ = agent.AgentKind().create_with_origin(c, {"email": "n@x.example", "name": "N", "role": "administrator",
-                                                          "availability": None})
+                                                          "availability": None, "manage_user": True})
     calls = [(m, p) for m, p, _ in c.writes()]
     assert calls[:2] == [("PLATFORM POST", "/users"), ("PLATFORM POST", "/accounts/1/account_users")]
     assert c.writes()[1][2] == {"user_id": 60, "role": "administrator"}

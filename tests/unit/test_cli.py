@@ -25,8 +25,9 @@ SAMPLES = ROOT / "tests" / "fixtures" / "catalog"  # the test catalog, never the
 
 
 def run(*args: str, env: dict | None = None):
+    # CWT_NO_STACK: never read the developer's selected Pulumi stack (config, outputs) from here
     base = {"NO_COLOR": "1", "CHATWOOT_URL": "", "CHATWOOT_API_TOKEN": "", "CHATWOOT_ACCOUNT_ID": "",
-            "CWT_PROVIDERS_DIR": ""}
+            "CWT_PROVIDERS_DIR": "", "CHATWOOT_PLATFORM_TOKEN": "", "CWT_NO_STACK": "1"}
     return CliRunner().invoke(app, list(args), env={**base, **(env or {})}, catch_exceptions=False)
 
 
@@ -286,8 +287,10 @@ def test_plan_uses_a_constant_number_of_requests(live, emu, catalog):
         r = run("drift", "--json", "-q", "-d", str(catalog), env=live)
         assert r.exit_code == 2
         counts[n] = emu.control("GET", "stats")
-        assert json.loads(r.stdout)["requests"] == 4
-    assert counts[3]["by_method"] == counts[30]["by_method"] == {"GET": 4}
+        # 4 lists, plus one public Help Center read per portal to create (is the slug another account's?)
+        assert json.loads(r.stdout)["requests"] == 4 + n
+    # + 1 profile read (the token's role is checked first)
+    assert counts[3]["by_method"] == {"GET": 5 + 3} and counts[30]["by_method"] == {"GET": 5 + 30}
 
 
 def test_plan_members_is_opt_in(live, emu, catalog):
@@ -296,13 +299,15 @@ def test_plan_members_is_opt_in(live, emu, catalog):
     create_live(emu, catalog, "p000")
     r = run("plan", "--json", "-q", "-d", str(catalog), env=live)
     kinds = {o["kind"]: o["status"] for o in json.loads(r.stdout)["providers"][0]["objects"]}
-    assert "team-members" not in kinds and kinds["agent"] == "update"  # name differs: the catalog defaults to the email local part
+    # the name differs (the catalog defaults to the email local part) but an existing user's name is
+    # not managed without `manage_user: true`, so the agent is in sync
+    assert "team-members" not in kinds and kinds["agent"] == "in-sync"
     emu.control("POST", "stats/reset")
     r = run("plan", "--members", "-d", str(catalog), env=live)
     assert r.exit_code == 2
     assert "~ team-members 'provider 000 team' would be updated (membership: authoritative)" in r.stdout
     assert "add: agent@marketplace.example" in r.stdout
-    assert emu.control("GET", "stats")["by_method"] == {"GET": 6}
+    assert emu.control("GET", "stats")["by_method"] == {"GET": 7}
 
 
 def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
@@ -364,6 +369,23 @@ def test_doctor_all_ok(live):
     assert r.exit_code == 0, r.output
     assert "emulator 4.15.1" in r.stdout and "all checks passed" in r.stdout
     assert live["CHATWOOT_API_TOKEN"] not in r.output
+
+
+def test_plan_and_drift_refuse_an_agent_token(live, emu, catalog):
+    # an agent lists only its own inboxes: the comparison would report everything as missing (issue 14)
+    for cmd in ("plan", "drift", "adopt"):
+        r = run(cmd, "-d", str(catalog), env={**live, "CHATWOOT_API_TOKEN": emu.tokens["agent_token"]})
+        assert r.exit_code == 1, r.output
+        assert "role 'agent'" in r.output and "administrator" in r.output
+        assert "would be created" not in r.output
+
+
+def test_doctor_checks_the_platform_token(live, emu):
+    r = run("doctor", env={**live, "CHATWOOT_PLATFORM_TOKEN": "bogus"})
+    assert r.exit_code == 1 and "CHATWOOT_PLATFORM_TOKEN is not usable" in r.stdout
+    assert "all checks passed" not in r.stdout and "bogus" not in r.output
+    r = run("doctor", env={**live, "CHATWOOT_PLATFORM_TOKEN": emu.tokens["platform_token"]})
+    assert r.exit_code == 0 and "the platform token is valid" in r.stdout, r.output
 
 
 def test_doctor_says_what_is_wrong(live, emu):

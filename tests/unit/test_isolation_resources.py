@@ -47,9 +47,11 @@ def test_adopted_administrator_declared_as_agent_stays_administrator(capsys):
     assert live["role"] == "administrator"
     assert "was an administrator before the catalog adopted them: they stay administrator" in capsys.readouterr().out
 
-    # a later name change keeps the role too
+    # a later update keeps the role too (the name of a user cwtenants did not create is not sent)
     props = {**inputs, **origin, "user_id": 7}
     agent.AgentKind().update(c, "7", props, {**inputs, "name": "Big Boss"})
+    assert c.writes()[-1][2] == {"agent": {"role": "administrator"}}
+    agent.AgentKind().update(c, "7", props, {**inputs, "name": "Big Boss", "manage_user": True})
     assert c.writes()[-1][2] == {"agent": {"name": "Big Boss", "role": "administrator"}}
 
 

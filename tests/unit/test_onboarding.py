@@ -148,10 +148,17 @@ def test_offboard_without_apply_removes_the_file(providers):
 FAKE_PULUMI = r"""#!/usr/bin/env python3
 import json, os, sys
 state = os.environ["FAKE_PULUMI_DIR"]
+if sys.argv[1:3] == ["stack", "output"]:  # the outputs kept across the targeted update
+    with open(os.path.join(os.path.dirname(state), "outputs-read"), "a") as f:
+        f.write(os.environ.get("CWT_PREVIOUS_OUTPUTS", "") + "\n")
+    print('{"providers": {"old": {"inbox_id": 1}}, "chatwoot_url": "http://x"}')
+    sys.exit(0)
 n = len(os.listdir(state))
 with open(os.path.join(state, f"call-{n}.json"), "w") as f:
     json.dump({"args": sys.argv[1:], "only": os.environ.get("CWT_ONLY_PROVIDERS"),
-               "agents": os.environ.get("CWT_ONLY_AGENTS")}, f)
+               "agents": os.environ.get("CWT_ONLY_AGENTS"),
+               "previous": json.load(open(os.environ["CWT_PREVIOUS_OUTPUTS"])),
+               "skip_checkpoints": os.environ.get("PULUMI_SKIP_CHECKPOINTS")}, f)
 if n < int(os.environ.get("FAKE_LOCKED_TIMES", "0")):
     print("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end",
           file=sys.stderr)
@@ -191,6 +198,9 @@ def test_targeted_up_names_only_this_provider(tmp_path, fake_pulumi, providers):
         f"{base}pulumi-python:dynamic/cwtenants:Agent::agent-ann-at-acme-example",
     ]
     assert call["only"] == "acme-host" and call["agents"] == "ann@acme.example"
+    # the stack outputs before the update are handed to the program, which exports them again
+    assert call["previous"] == {"providers": {"old": {"inbox_id": 1}}, "chatwoot_url": "http://x"}
+    assert call["skip_checkpoints"] == "true"
     assert call["args"][:3] == ["up", "--yes", "--skip-preview"]
 
 

@@ -424,7 +424,8 @@ def _staff_and_roles(d: DefaultsFile | None, parsed: _Parsed | None) -> tuple[li
     for i, s in enumerate(d.staff or []):
         spec = by_email[s.email]
         staff.append(StaffSpec(spec.email, spec.name, spec.role, spec.availability,
-                               source=f"{parsed.file}:{parsed.where(('staff', i))[0]}"))
+                               source=f"{parsed.file}:{parsed.where(('staff', i))[0]}",
+                               manage_user=spec.manage_user))
     roles = [CustomRoleSpec(r.name, list(r.permissions), r.description,
                             source=f"{parsed.file}:{parsed.where(('custom_roles', i))[0]}")
              for i, r in enumerate(d.custom_roles or [])]

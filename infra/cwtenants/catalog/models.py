@@ -361,7 +361,12 @@ class AgentFile(_Strict):
                           "`staff:` in _defaults.yaml.",
         json_schema_extra={"enum": ["agent"]})
     availability: Availability | None = Field(
-        None, description="online | offline | busy. Default: not managed.")
+        None, description="online | offline | busy: the status the person keeps (Chatwoot's auto-offline is "
+                          "switched off for them). Default: not managed (their own status toggle is theirs).")
+    manage_user: bool | None = Field(
+        None, description="true: cwtenants may rename this person's Chatwoot user (the name is shared by every "
+                          "account) and, with a Platform token, create or confirm the user through the Platform "
+                          "API. Default: false (a user cwtenants did not create keeps its name).")
     shared: bool = Field(
         None, description="true: this person is deliberately listed by several providers (and so sees all "
                           "their conversations). Required on every listing of an email that several providers "
@@ -435,6 +440,9 @@ class StaffFile(_Strict):
         None, description="administrator (default: reads and changes everything in the account) or agent "
                           "(a staff member who only works in the providers' inboxes that list them).")
     availability: Availability | None = Field(None, description="online | offline | busy. Default: not managed.")
+    manage_user: bool | None = Field(
+        None, description="true: cwtenants may rename this person's Chatwoot user and, with a Platform token, "
+                          "create or confirm it through the Platform API (see agents[].manage_user). Default: false.")
 
 
 class CustomRoleFile(_Strict):
@@ -530,6 +538,7 @@ class AgentSpec:
     name: str
     role: str = "agent"
     availability: str | None = None
+    manage_user: bool = False
     shared: bool = False  # deliberately listed by several providers
     staff: bool = False  # declared under `staff:` in _defaults.yaml (role comes from there)
     custom_role: str | None = None  # name of a custom role declared in _defaults.yaml
@@ -542,6 +551,7 @@ class StaffSpec:
     role: str = "administrator"
     availability: str | None = None
     source: str = ""  # "file:line" of the entry
+    manage_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -557,7 +567,8 @@ def staff_specs(d: "DefaultsFile | None") -> dict[str, StaffSpec]:
     out: dict[str, StaffSpec] = {}
     for s in (d.staff if d else None) or []:
         out.setdefault(s.email, StaffSpec(email=s.email, name=s.name or s.email.split("@", 1)[0],
-                                          role=s.role or "administrator", availability=s.availability))
+                                          role=s.role or "administrator", availability=s.availability,
+                                          manage_user=bool(s.manage_user)))
     return out
 
 
@@ -634,6 +645,7 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
             shared=bool(a.shared),
             staff=s is not None,
             custom_role=a.custom_role,
+            manage_user=bool(a.manage_user) or bool(s and s.manage_user),
         ))
     return ProviderSpec(
         slug=p.slug,

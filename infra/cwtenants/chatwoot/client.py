@@ -435,7 +435,6 @@ class ChatwootClient:
     def _hint(self, ctx: "_Ctx", status: int, message: str, portal_candidate: bool,
               response: httpx.Response) -> str | None:
         low = message.lower()
-        write = ctx.method not in ("GET", "HEAD", "OPTIONS")
         if status == 401:
             if "invalid access" in low:
                 return errors.HINT_BAD_PLATFORM_TOKEN if ctx.platform else errors.HINT_BAD_TOKEN
@@ -449,9 +448,8 @@ class ChatwootClient:
                 return errors.HINT_NOT_PERMISSIBLE
             if "not authorized for bots" in low:
                 return "a Platform-App token was sent to the Application API; use a user's token"
-            if write:
-                return errors.HINT_NOT_ADMIN
-            return None
+            # reads too: an agent's token lists only its own inboxes and is refused the others
+            return errors.HINT_NOT_ADMIN
         if status == 402:
             return errors.HINT_PAYMENT
         if status == 404 and not ctx.platform and ctx.relative is not None:

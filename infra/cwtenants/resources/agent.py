@@ -10,13 +10,21 @@ Inputs: ``email``, ``name``, ``role``, ``availability`` (None = not managed), an
 Outputs also keep where the account user came from, recorded once at create time and carried
 over by read/update:
 - ``adopted``: the email was already an account user when the reconciler first saw it;
-- ``role_before``: its role at that moment.
+- ``role_before``: its role at that moment;
+- ``user_created``: the reconciler created the Chatwoot user itself (see "Names" below).
 
-Create: an existing account user with that email is adopted (and patched to the declared name,
-role, availability). Otherwise, with a Platform token configured, the user is found-or-created
-through the Platform API with a random strong password (confirmed, no e-mail) and added to the
-account with ``account_users`` (an upsert); without one, ``POST /agents`` (Chatwoot sends a
-confirmation e-mail to new users).
+Create: an existing account user with that email is adopted (and patched to the declared role
+and availability). Otherwise ``POST /agents`` adds the person (Chatwoot creates a new user
+unconfirmed and e-mails a confirmation link; an existing user of another account is only added).
+Only for people declared ``manage_user: true`` and with a Platform token configured, the user is
+found-or-created through the Platform API instead (random strong password, never stored;
+confirmed, so no e-mail) and added with ``account_users`` (an upsert). The user access token
+that the Platform API returns is dropped at once.
+
+Names: a Chatwoot user's name is global (one user, every account), and Platform ``POST /users``
+on an existing user confirms them. So the reconciler renames a user only when it created that
+user (``user_created``) or the catalog says ``manage_user: true``; otherwise a different name in
+the catalog is not applied, not compared, and the preview says so.
 
 Delete (no provider declares the email any more) removes the account membership
 (``DELETE /agents/<id>``), except — never lock the operator out — when the person
@@ -34,15 +42,16 @@ import string
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import ReadResult, Resource, UpdateResult
+from pulumi.dynamic import DiffResult, ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, OutcomeUnknown, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, client, lists, say
+from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, Refused, changed_keys, chatwoot_marker,
+                   client, guard_chatwoot, lists, say)
 
 LIST = "agents"
 ADMIN = "administrator"
-ORIGIN_KEYS = ("adopted", "role_before", "custom_role_applied")
+ORIGIN_KEYS = ("adopted", "role_before", "custom_role_applied", "user_created")
 FEATURE_OFF = ("the account does not have Chatwoot's custom_roles feature (Chatwoot answered custom_role_id "
                "null; `cwtenants doctor` checks the feature), so they keep the plain agent role")
 
@@ -64,6 +73,7 @@ def desired(agent, providers: list[str] | None = None, custom_role_id: Any = Non
         "name": agent.name,
         "role": agent.role,
         "availability": agent.availability,
+        "manage_user": bool(getattr(agent, "manage_user", False)),
         "providers": sorted(providers or []),
         "staff": bool(getattr(agent, "staff", False) or hasattr(agent, "source")),
         "custom_role": custom_role,
@@ -76,19 +86,48 @@ def kept_admin(props: dict) -> bool:
     return bool(props.get("adopted")) and props.get("role_before") == ADMIN
 
 
-def body(inputs: dict, create: bool) -> dict:
+def name_managed(props: dict) -> bool:
+    """May the reconciler set this user's (global) name? Only for users it created, or on opt-in."""
+    if props.get("manage_user") or props.get("user_created"):
+        return True
+    # state written before `user_created` existed: what the reconciler itself created stays managed
+    return props.get("user_created") is None and props.get("adopted") is False
+
+
+def body(inputs: dict, create: bool, name: bool = True) -> dict:
     """Resource inputs → API body (root key ``agent``). Availability only when managed.
+
+    Chatwoot's ``availability_status`` is presence-derived: with ``auto_offline`` true (the default
+    for every new account user) it reads ``offline`` whenever the person has no live dashboard
+    session, whatever was stored. A declared availability is therefore always sent together with
+    ``auto_offline: false``, the only setting under which Chatwoot reports the stored value.
+    ``name`` False: the user's (global) name is not ours to set (see ``name_managed``).
 
     ``custom_role_id`` is always sent on update: Chatwoot's enterprise code sets it from every
     request (an update without it clears it), so null means "no custom role"."""
-    b: dict[str, Any] = {"name": inputs["name"], "role": inputs.get("role") or "agent"}
+    b: dict[str, Any] = {"name": inputs["name"]} if name or create else {}
+    b["role"] = inputs.get("role") or "agent"
     if inputs.get("availability"):
         b["availability"] = inputs["availability"]
+        b["auto_offline"] = False
     if create:
         b["email"] = inputs["email"]
     if inputs.get("custom_role"):
         b["custom_role_id"] = inputs.get("custom_role_id")
     return {"agent": b}
+
+
+def live_availability(live: dict) -> str | None:
+    """The availability as the catalog means it: the status the person keeps when not logged in.
+
+    With ``auto_offline`` false Chatwoot reports the stored availability: that is the managed
+    value. With ``auto_offline`` true the status follows the person's presence (``offline`` once
+    they close the dashboard), so it is not a fixed value: it reads ``"<status> (auto_offline)"``,
+    which never equals a declared value, and the next ``up`` sets ``auto_offline`` false again."""
+    status = live.get("availability_status") or None
+    if live.get("auto_offline") and status:
+        return f"{status} (auto_offline)"
+    return status
 
 
 def strong_password(length: int = 24) -> str:
@@ -123,13 +162,15 @@ class AgentKind(ObjectKind):
             "email": (live.get("email") or "").lower(),
             "name": live.get("name"),
             "role": live.get("role") or "agent",
-            "availability": (live.get("availability_status") or None) if manage_availability else None,
+            "availability": live_availability(live) if manage_availability else None,
             "custom_role": custom_role,
         }
 
-    def matches(self, live: dict, inputs: dict) -> bool:
+    def matches(self, live: dict, inputs: dict, name: bool = True) -> bool:
         wanted = self.normalise_inputs(inputs)
         have = self.normalise(live, bool(wanted["availability"]))
+        if not name:
+            have["name"] = wanted["name"]
         have["custom_role"] = wanted["custom_role"] if live.get("custom_role_id") == (
             inputs.get("custom_role_id") if wanted["custom_role"] else None) else "?"
         return have == wanted
@@ -169,12 +210,15 @@ class AgentKind(ObjectKind):
             return c.post("/agents", body(inputs, create=True))
 
     def _platform_create(self, c: ChatwootClient, inputs: dict) -> dict:
-        # find-or-create (an existing user with this email is returned, its name/password ignored)
+        # find-or-create (an existing user with this email is returned, its name/password ignored,
+        # and confirmed: only done for people the catalog opted in with `manage_user: true`)
         user = c.platform_post("/users", {"name": inputs["name"], "email": inputs["email"],
                                           "password": strong_password()})
+        user_id = int(user["id"])
+        del user  # it carries the user's access token: never kept, never logged
         # upsert: safe to repeat after a lost response
         c.platform_post(f"/accounts/{c.settings.account_id}/account_users",
-                        {"user_id": int(user["id"]), "role": inputs.get("role") or "agent"})
+                        {"user_id": user_id, "role": inputs.get("role") or "agent"})
         live = self.find(c, inputs["email"], fresh=True)
         if live is None:
             raise RuntimeError(f"agent {inputs['email']}: created through the Platform API but not listed by GET /agents")
@@ -183,20 +227,26 @@ class AgentKind(ObjectKind):
     def create_with_origin(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict, dict]:
         live = self.find(c, inputs["email"])
         if live is not None:
-            origin = {"adopted": True, "role_before": live.get("role")}
+            origin = {"adopted": True, "role_before": live.get("role"), "user_created": False}
             say(f"agent {inputs['email']} (user {live['id']}, {live.get('role')}) is already an account user: adopting it")
             if kept_admin(origin) and (inputs.get("role") or "agent") != ADMIN:
                 say(f"agent {inputs['email']} was an administrator before the catalog adopted them: they stay "
                     "administrator (account-wide rights; `cwtenants plan` lists them, `cwtenants "
                     "verify-isolation` reports them). Demote them in Chatwoot if they should not have those rights.")
         else:
-            origin = {"adopted": False, "role_before": None}
-            if c.settings.platform_token:
+            if c.settings.platform_token and inputs.get("manage_user"):
                 live = self._platform_create(c, inputs)
             else:
                 live = self._post_agent(c, inputs)
+            # POST /agents makes a new user unconfirmed with the name we sent; an existing user
+            # (a member of another account) keeps its own name and confirmation.
+            created = not live.get("confirmed") and live.get("name") == inputs["name"]
+            origin = {"adopted": False, "role_before": None, "user_created": created}
         lists.upsert(LIST, live)
-        if not self.matches(live, self.effective(inputs, origin)):
+        rename = name_managed({**inputs, **origin})
+        if not rename and live.get("name") != inputs["name"]:
+            say(name_kept_line(inputs["email"], live.get("name"), inputs["name"]))
+        if not self.matches(live, self.effective(inputs, origin), name=rename):
             live = self.update(c, str(live["id"]), origin, inputs, current=live)
         origin["custom_role_applied"] = self.applied(inputs, live)
         return str(live["id"]), live, origin
@@ -229,14 +279,14 @@ class AgentKind(ObjectKind):
         role = news.get("role") or "agent"
         was_admin = (current or {}).get("role", olds.get("role")) == ADMIN
         if role != ADMIN and was_admin and self.operator_id(c) == int(id_):
-            raise RuntimeError(
+            raise Refused(
                 f"agent {news['email']} is the user whose API token the reconciler uses; declaring them "
                 f"'{role}' would remove the operator's administrator rights. Declare them 'administrator'."
             )
         try:
-            live = c.patch(f"/agents/{id_}", body(news, create=False))
+            live = c.patch(f"/agents/{id_}", body(news, create=False, name=name_managed({**olds, **news})))
         except NotFound:
-            raise RuntimeError(
+            raise Refused(
                 f"agent {news['email']} (user {id_}) is no longer an account user; run `pulumi refresh` "
                 "(or `pulumi up --refresh`) so it is added again"
             ) from None
@@ -271,6 +321,12 @@ def origin_of(props: dict) -> dict:
     return {k: props.get(k) for k in ORIGIN_KEYS}
 
 
+def name_kept_line(email: str, live_name: Any, declared: Any) -> str:
+    return (f"agent {email}: name {declared!r} not applied, the Chatwoot user keeps {live_name!r} — a user's "
+            "name is shared by every account and cwtenants did not create this user "
+            "(`manage_user: true` in the catalog allows renaming them)")
+
+
 def live_custom_role(live: dict, props: dict, feature_on=lambda: False) -> str | None:
     """The declared custom role's name when the live id matches it; also when the account has no
     custom_roles feature and Chatwoot answered null (noticed and reported at apply time: not drift) —
@@ -303,18 +359,23 @@ class AgentProvider(KindProvider):
         return CreateResult(id_, {**self._outs(props, live), **origin})
 
     def read(self, id_: str, props: dict) -> ReadResult:
+        guard_chatwoot(props, f"agent {props.get('email')} (user {id_})")
         try:
             live = self.kind.read(client(), id_, props)
         except Gone:
             return ReadResult("", {})
         state = {k: props.get(k) for k in ("providers", "staff", "custom_role_id")}
         state["providers"] = state["providers"] or []
+        state["manage_user"] = bool(props.get("manage_user"))
         state.update(self.kind.normalise(live, manage_availability=bool(props.get("availability")),
                                          custom_role=live_custom_role(
                                              live, props, lambda: custom_roles_feature_on(client()))))
         if kept_admin(props) and state["role"] == ADMIN:
             state["role"] = props.get("role") or "agent"  # kept on purpose: not drift
-        return ReadResult(id_, {**state, **self.kind.server_outputs(live), **origin_of(props)}, state)
+        if not name_managed(props):
+            state["name"] = props.get("name")  # not ours to set: someone's own name is not drift
+        return ReadResult(id_, {**state, **self.kind.server_outputs(live), **origin_of(props),
+                                CHATWOOT_KEY: chatwoot_marker()}, state)
 
     def diff(self, id_: str, olds: dict, news: dict):
         if kept_admin(olds):
@@ -323,9 +384,18 @@ class AgentProvider(KindProvider):
         if news.get("custom_role") and olds.get("custom_role_applied") is False:
             say(f"agent {news.get('email')}: custom role {news.get('custom_role')!r} is declared but not in "
                 "effect (the account has no custom_roles feature)")
-        return super().diff(id_, olds, news)
+        guard_chatwoot(olds, f"agent {olds.get('email')} (user {id_})")
+        keys = changed_keys(self.kind, olds, news)
+        if "name" in keys and not name_managed({**olds, "manage_user": news.get("manage_user")}):
+            keys.remove("name")
+            say(name_kept_line(news.get("email"), olds.get("name"), news.get("name")))
+        if news.get("manage_user") and not olds.get("manage_user"):
+            keys.append("manage_user")
+        return DiffResult(changes=bool(keys), replaces=[k for k in keys if k in self.kind.replaces],
+                          delete_before_replace=False)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        guard_chatwoot(olds, f"agent {olds.get('email')} (user {id_})")
         live = self.kind.update(client(), id_, olds, news)
         origin = {**origin_of(olds), "custom_role_applied": self.kind.applied(news, live)}
         return UpdateResult({**self._outs(news, live), **origin})
@@ -337,5 +407,5 @@ class Agent(Resource, module="cwtenants", name="Agent"):
 
     def __init__(self, name: str, inputs: dict, opts: pulumi.ResourceOptions | None = None):
         outs = {"user_id": None, "confirmed": None, "adopted": None, "role_before": None,
-                "custom_role_applied": None}
+                "custom_role_applied": None, "user_created": None}
         super().__init__(AgentProvider(), name, {**outs, **inputs}, opts)

@@ -34,7 +34,7 @@ from pulumi.dynamic import (
 )
 
 from ..chatwoot import ChatwootClient, Settings
-from ..chatwoot.errors import ChatwootError, ConfigError, OutcomeUnknown
+from ..chatwoot.errors import ChatwootError, ConfigError, OutcomeUnknown, Unauthorized
 
 
 class ReconcileError(RuntimeError):
@@ -62,6 +62,9 @@ def quiet_error_details() -> None:
         @staticmethod
         def format_exc(*args, **kwargs) -> str:
             exc = sys.exc_info()[1]
+            if isinstance(exc, Unauthorized):  # the other resources of the run need not repeat it
+                token_refused(f"Chatwoot refused the API token ({exc.status}: {exc.message}); see the first "
+                              "error of this run")
             if isinstance(exc, QUIET_ERRORS):
                 return str(exc)
             return traceback.format_exc(*args, **kwargs)
@@ -85,6 +88,7 @@ CONFIG_ENV = {
     "apiToken": "CHATWOOT_API_TOKEN",
     "platformToken": "CHATWOOT_PLATFORM_TOKEN",
     "requestsPerMinute": "CWT_REQUESTS_PER_MINUTE",
+    "allowOtherChatwoot": "CWT_ALLOW_OTHER_CHATWOOT",
 }
 
 
@@ -112,8 +116,67 @@ def settings() -> Settings:
     return Settings.from_env(env)
 
 
+# --------------------------------------------------------------------------------------------
+# Which Chatwoot an object lives in. Every resource's outputs record it (``chatwoot``: URL and
+# account id); reading, diffing, updating or deleting it against another Chatwoot or account is
+# refused, because its id would mean another object there (or none, so a refresh would forget it).
+
+CHATWOOT_KEY = "chatwoot"
+# inputs that only steer a create and are not kept in the outputs
+NOT_STORED = ("claimed_ids",)
+
+
+def chatwoot_marker() -> str | None:
+    try:
+        s = settings()
+    except ConfigError:
+        return None  # no settings, no Chatwoot call either (a client() would fail with this error)
+    return f"{s.url}/app/accounts/{s.account_id}"
+
+
+# The resources' expected, explained failures (shown as their message, without a traceback).
+Refused = ReconcileError
+
+
+_token_refused: str | None = None
+
+
+def token_refused(message: str) -> None:
+    """Chatwoot answered 401 to this process: later operations fail at once with one short line
+    instead of each sending a request and repeating the same 401."""
+    global _token_refused
+    _token_refused = message
+
+
+def guard_chatwoot(props: dict, what: str) -> None:
+    recorded = props.get(CHATWOOT_KEY)
+    if not recorded:
+        return  # state from before the marker: recorded on the next write
+    current = chatwoot_marker()
+    if current is None:
+        return
+    allow = (os.environ.get("CWT_ALLOW_OTHER_CHATWOOT") or _config.get("allowOtherChatwoot") or "").lower()
+    if recorded != current and allow not in ("1", "true", "yes"):
+        raise Refused(
+            f"{what} belongs to Chatwoot {recorded}, but this run points at {current}; refusing to touch it "
+            "(check CHATWOOT_URL / CHATWOOT_ACCOUNT_ID or cwtenants:url / cwtenants:accountId; to move the "
+            "stack on purpose set cwtenants:allowOtherChatwoot true for one run)")
+
+
+def claimed_by(live: dict, inputs: dict, what: str) -> None:
+    """Refuse to adopt an object another provider of this stack already owns (by id)."""
+    owner = (inputs.get("claimed_ids") or {}).get(str(live.get("id")))
+    if owner:
+        raise Refused(
+            f"{what} (id {live.get('id')}) already belongs to provider {owner} of this stack — probably "
+            f"renamed in Chatwoot; not adopting it a second time. Keep one provider file for it (run "
+            f"`pulumi up --refresh` to give it back the name provider {owner} declares, or rename it there)")
+
+
 def client() -> ChatwootClient:
     global _client
+    if _token_refused:
+        raise Refused(f"not attempted: {_token_refused}")
     with _lock:
         if _client is None:
             _client = ChatwootClient(settings())
@@ -197,6 +260,9 @@ class ObjectKind:
     local: ClassVar[tuple[str, ...]] = ()
     # Server-owned outputs that must be stored as Pulumi secrets.
     secret_outputs: ClassVar[tuple[str, ...]] = ()
+    # Inputs that Chatwoot does not return (e.g. the inbox's ``portal_id``): a refresh keeps them,
+    # so it does not show them as removed.
+    carried: ClassVar[tuple[str, ...]] = ()
 
     def check(self, news: dict) -> list[tuple[str, str]]:
         """Return (property, reason) problems with the inputs."""
@@ -227,6 +293,18 @@ class ObjectKind:
         return {k: inputs.get(k) for k in self.compared}
 
 
+def read_state(kind: ObjectKind, live: dict, props: dict) -> dict:
+    """The live values as a refresh stores them: where Chatwoot's form only normalises what was
+    declared (a lower-cased team name, a reshaped locale list), the declared form is kept, so a
+    refresh shows no change (``name: "Nimbus Cloud Team" => "nimbus cloud team"``) without drift."""
+    have = kind.normalise(live)
+    declared = kind.normalise_inputs(props)
+    for k in kind.compared:
+        if k in props and declared.get(k) == have.get(k):
+            have[k] = props[k]
+    return have
+
+
 def changed_keys(kind: ObjectKind, olds: dict, news: dict) -> list[str]:
     want = kind.normalise_inputs(news)
     have = kind.normalise_inputs(olds)
@@ -248,34 +326,53 @@ class KindProvider(ResourceProvider):
         failures = [CheckFailure(p, r) for p, r in self.kind.check(news)]
         return CheckResult(news, failures)
 
+    def who(self, id_: str, props: dict) -> str:
+        slug = props.get("provider_slug")
+        return f"{self.kind.name} {id_}" + (f" of provider {slug}" if slug else "")
+
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        guard_chatwoot(olds, self.who(_id, olds))
         keys = changed_keys(self.kind, olds, news)
         replaces = [k for k in keys if k in self.kind.replaces]
         return DiffResult(changes=bool(keys), replaces=replaces, delete_before_replace=False)
 
     def _outs(self, inputs: dict, live: dict) -> dict:
-        outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+        outs = {k: v for k, v in inputs.items() if not k.startswith("__") and k not in NOT_STORED}
         outs.update(self.kind.server_outputs(live))
+        outs[CHATWOOT_KEY] = chatwoot_marker()
         return outs
+
+    def api_changes(self, olds: dict, news: dict) -> bool:
+        """Does an update need an API call? Not when only local keys (offboarding ...) changed."""
+        return any(k in self.kind.compared for k in changed_keys(self.kind, olds, news))
 
     def create(self, props: dict) -> CreateResult:
         id_, live = self.kind.create(client(), props)
         return CreateResult(id_, self._outs(props, live))
 
     def read(self, id_: str, props: dict) -> ReadResult:
+        guard_chatwoot(props, self.who(id_, props))
         try:
             live = self.kind.read(client(), id_, props)
         except Gone:
             return ReadResult("", {})
-        state = {k: props.get(k) for k in self.kind.local if k in props}
-        state.update(self.kind.normalise(live))
-        return ReadResult(id_, {**state, **self.kind.server_outputs(live)}, state)
+        state = {k: props.get(k) for k in (*self.kind.local, *self.kind.carried) if k in props}
+        state.update(read_state(self.kind, live, props))
+        return ReadResult(id_, {**state, **self.kind.server_outputs(live), CHATWOOT_KEY: chatwoot_marker()}, state)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
+        guard_chatwoot(olds, self.who(id_, olds))
+        if not self.api_changes(olds, news):
+            # e.g. only `offboarding` changed: it lives in the state, Chatwoot has nothing to change
+            kept = {k: v for k, v in olds.items() if k not in news and not k.startswith("__")}
+            return UpdateResult({**kept, **{k: v for k, v in news.items()
+                                            if not k.startswith("__") and k not in NOT_STORED},
+                                 CHATWOOT_KEY: chatwoot_marker()})
         live = self.kind.update(client(), id_, olds, news)
         return UpdateResult(self._outs(news, live))
 
     def delete(self, id_: str, props: dict) -> None:
+        guard_chatwoot(props, self.who(id_, props))
         self.kind.delete(client(), id_, props)
 
 

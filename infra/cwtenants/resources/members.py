@@ -33,13 +33,17 @@ from pulumi.dynamic import ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, client, created_empty, say, vanished
+from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, chatwoot_marker, client, created_empty,
+                   guard_chatwoot, lists, say, vanished)
 
 AUTHORITATIVE = "authoritative"
 
 
-def desired(spec, target_id: Any, user_ids: Any) -> dict[str, Any]:
-    """ProviderSpec + the team/inbox id + {email: user id Output} → resource inputs."""
+def desired(spec, target_id: Any, user_ids: Any, target_name: str | None = None) -> dict[str, Any]:
+    """ProviderSpec + the team/inbox id + {email: user id Output} → resource inputs.
+
+    ``target_name`` (the declared team / inbox name; not compared) lets a preview find an existing
+    team or inbox that the run will adopt, and name the people who would leave it."""
     return {
         "provider_slug": spec.slug,
         "offboarding": spec.offboarding,
@@ -47,6 +51,7 @@ def desired(spec, target_id: Any, user_ids: Any) -> dict[str, Any]:
         "target_id": target_id,
         "members": sorted({a.email.lower() for a in spec.agents}),
         "user_ids": user_ids,
+        "target_name": target_name,
     }
 
 
@@ -129,8 +134,29 @@ class MembersKind(ObjectKind):
         fresh = (self.what, target) in created_empty
         current = observe([] if fresh else self.list(c, target), inputs)
         if self.normalise_inputs(current) != self.normalise_inputs(inputs):
+            line = change_line(self.what, current, inputs)
+            if line:  # an adopted team/inbox: whoever leaves it is named in the run output
+                say(line + f" ({self.what} {target} adopted; membership: {inputs.get('membership')})")
             self.apply(c, target, current, inputs)
         return str(target), {}
+
+    def find_target(self, c: ChatwootClient, name: str) -> int | None:
+        """The id of the existing team / inbox a create would adopt (None: it would be created)."""
+        raise NotImplementedError
+
+    def preview_create(self, c: ChatwootClient, inputs: dict) -> str | None:
+        """For a preview of a membership resource that is new in the stack: who would leave?"""
+        target = inputs.get("target_id")
+        try:
+            target = int(target)
+        except (TypeError, ValueError):  # unknown during a preview: the team / inbox is new in the stack
+            name = inputs.get("target_name")
+            target = self.find_target(c, name) if name else None
+        if target is None or (self.what, target) in created_empty:
+            return None
+        current = observe(self.list(c, target), inputs)
+        line = change_line(self.what, current, inputs)
+        return line and line + f" ({self.what} {target} exists and is adopted; membership: {inputs.get('membership')})"
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> list[dict]:
         try:
@@ -139,8 +165,15 @@ class MembersKind(ObjectKind):
             raise Gone() from None
 
     def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
+        target = int(news.get("target_id") or id_)
         try:
-            self.apply(c, int(news.get("target_id") or id_), olds, news)
+            if (news.get("membership") or AUTHORITATIVE) == AUTHORITATIVE != (olds.get("membership") or AUTHORITATIVE):
+                # additive -> authoritative: the state knew only the declared people; everyone else leaves
+                olds = {**olds, **observe(self.list(c, target), news)}
+            line = change_line(self.what, olds, news)
+            if line:  # the run output names whoever joins or leaves, as the preview did
+                say(line)
+            self.apply(c, target, olds, news)
         except NotFound:
             raise vanished(f"{self.what} {id_} of provider {news.get('provider_slug')}") from None
         return {}
@@ -157,6 +190,11 @@ class TeamMembersKind(MembersKind):
     def list(self, c: ChatwootClient, target: int) -> list[dict]:
         return c.get(f"/teams/{target}/team_members") or []
 
+    def find_target(self, c: ChatwootClient, name: str) -> int | None:
+        key = name.lower()
+        teams = lists.get("teams", lambda: c.get("/teams") or [])
+        return next((int(t["id"]) for t in teams if (t.get("name") or "").lower() == key), None)
+
     def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
         return _call(c, method, f"/teams/{target}/team_members", {"user_ids": ids})
 
@@ -167,6 +205,11 @@ class InboxMembersKind(MembersKind):
 
     def list(self, c: ChatwootClient, target: int) -> list[dict]:
         return (c.get(f"/inbox_members/{target}") or {}).get("payload") or []
+
+    def find_target(self, c: ChatwootClient, name: str) -> int | None:
+        inboxes = lists.get("inboxes", lambda: (c.get("/inboxes") or {}).get("payload") or [])
+        found = [i for i in inboxes if i.get("name") == name and i.get("channel_type") == "Channel::Api"]
+        return int(found[0]["id"]) if len(found) == 1 else None
 
     def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
         return _call(c, method, "/inbox_members", {"inbox_id": int(target), "user_ids": ids})
@@ -184,6 +227,16 @@ def change_line(what: str, olds: dict, news: dict) -> str | None:
 
 
 class _MembersProvider(KindProvider):
+    def check(self, olds: dict, news: dict):
+        if not olds:  # new in the stack: if it adopts an existing team/inbox, name who would leave
+            try:
+                line = self.kind.preview_create(client(), news)
+            except Exception:  # noqa: BLE001 - informative only; create() reports what it does
+                line = None
+            if line:
+                say(line)
+        return super().check(olds, news)
+
     def diff(self, id_: str, olds: dict, news: dict):
         result = super().diff(id_, olds, news)
         line = change_line(self.kind.what, olds, news)
@@ -192,17 +245,21 @@ class _MembersProvider(KindProvider):
         return result
 
     def read(self, id_: str, props: dict) -> ReadResult:
+        guard_chatwoot(props, f"{self.kind.what} {id_} members")
         try:
             live = self.kind.read(client(), id_, props)
         except Gone:
             return ReadResult("", {})
-        state = {k: props.get(k) for k in (*self.kind.local, "target_id") if k in props}
+        state = {k: props.get(k) for k in (*self.kind.local, "target_id", "target_name") if k in props}
         state.update(observe(live, props))
-        return ReadResult(id_, dict(state), state)
+        return ReadResult(id_, {**state, CHATWOOT_KEY: chatwoot_marker()}, state)
 
     def update(self, id_: str, olds: dict, news: dict) -> UpdateResult:
-        self.kind.update(client(), id_, olds, news)
-        return UpdateResult({k: v for k, v in news.items() if not k.startswith("__")})
+        guard_chatwoot(olds, f"{self.kind.what} {id_} members")
+        if self.api_changes(olds, news) or olds.get("membership") != news.get("membership"):
+            self.kind.update(client(), id_, olds, news)
+        return UpdateResult({**{k: v for k, v in news.items() if not k.startswith("__")},
+                             CHATWOOT_KEY: chatwoot_marker()})
 
 
 class TeamMembersProvider(_MembersProvider):

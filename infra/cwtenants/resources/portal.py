@@ -18,11 +18,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import CheckFailure, Resource
 
 from ..chatwoot import ChatwootClient
-from ..chatwoot.errors import NotFound, ServerError, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from ..chatwoot.errors import ChatwootError, NotFound, ServerError, Unprocessable
+from .base import (Gone, KindProvider, ObjectKind, Refused, claimed_by, client, created_empty, find_or_create, lists,
+                   say, vanished)
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -63,6 +64,27 @@ def body(inputs: dict) -> dict:
             "config": {"allowed_locales": locales, "default_locale": locales[0]},
         }
     }
+
+
+def slug_taken_message(slug: str, provider: Any) -> str:
+    return (f"portal slug '{slug}' (provider {provider}) is already used by another account on this Chatwoot "
+            "installation — portal slugs are unique installation-wide; choose another `portal.slug`")
+
+
+def slug_used_elsewhere(c: ChatwootClient, slug: str) -> bool | None:
+    """Read-only: does another account's portal answer on the public Help Center address ``/hc/<slug>``?
+
+    True: it does (so creating it here would fail half-way through a run); False: 404;
+    None: cannot tell (an archived portal of another account also answers 404, and a server
+    error says nothing) — the create then reports the clash as before."""
+    try:
+        c.request("GET", f"/hc/{slug}", token=None)
+        return True
+    except NotFound:
+        return False
+    except ChatwootError as exc:
+        status = exc.status or 0
+        return True if 200 <= status < 400 else None
 
 
 def _text(v: Any) -> str | None:
@@ -137,14 +159,11 @@ class PortalKind(ObjectKind):
             )
         except Unprocessable as exc:
             if "slug" in (exc.attributes or []):
-                # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: taken, but not in this account's list: another account owns it
-                raise RuntimeError(
-                    f"portal slug '{slug}' (provider {inputs.get('provider_slug')}) is already "
-                    "used by another account on this Chatwoot installation — portal slugs are "
-                    "unique installation-wide; choose another `portal.slug`"
-                ) from None
+                # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: taken, but not in this account's list
+                raise Refused(slug_taken_message(slug, inputs.get("provider_slug"))) from None
             raise
         if adopted:
+            claimed_by(live, inputs, f"portal '{slug}'")
             say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
         else:
             created_empty.add(("portal", slug))  # no categories or articles to look up in it
@@ -207,6 +226,21 @@ class PortalKind(ObjectKind):
 
 class PortalProvider(KindProvider):
     kind = PortalKind()
+
+    def check(self, olds: dict, news: dict):
+        result = super().check(olds, news)
+        slug = news.get("slug")
+        # a portal new in the stack: find a slug clash with another account before anything is written
+        if not olds and isinstance(slug, str) and slug:
+            try:
+                c = client()
+                mine = self.kind.find(c, slug) is not None
+                taken = not mine and slug_used_elsewhere(c, slug)
+            except ChatwootError:
+                taken = False  # cannot tell now; create() reports it
+            if taken:
+                result.failures.append(CheckFailure("slug", slug_taken_message(slug, news.get("provider_slug"))))
+        return result
 
 
 class Portal(Resource, module="cwtenants", name="Portal"):

@@ -14,7 +14,7 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, claimed_by, created_empty, find_or_create, lists, say, vanished
 
 LIST = "teams"
 
@@ -78,6 +78,7 @@ class TeamKind(ObjectKind):
             taken=lambda exc: isinstance(exc, Unprocessable),
         )
         if adopted:
+            claimed_by(live, inputs, f"team '{live['name']}'")
             say(f"team '{live['name']}' (id {live['id']}) already exists: adopting it")
         else:
             created_empty.add(("team", int(live["id"])))
