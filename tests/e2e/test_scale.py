@@ -49,7 +49,9 @@ def write_catalog(folder: Path, n: int) -> int:
         for j in range({1: 1, 2: 2}.get(i % 4, 0)):
             a = (i + j) % pool
             used.add(a)
-            agents.append({"email": f"scale-agent-{a:04d}@scale.example", "name": f"Scale Agent {a:04d}"})
+            # a pool shared by several providers on purpose: the catalog requires saying so
+            agents.append({"email": f"scale-agent-{a:04d}@scale.example", "name": f"Scale Agent {a:04d}",
+                           "shared": True})
         if agents:
             doc["agents"] = agents
         (folder / f"{doc['slug']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -68,6 +70,8 @@ def test_many_providers_up_then_clean_preview(tmp_path, scale_emulator):
         extra_env={"PULUMI_SKIP_CHECKPOINTS": "true", "CWT_REQUESTS_PER_MINUTE": str(BUDGET)},
     )
     agents = write_catalog(d.providers, N)
+    # plus the marketplace staff of the fixture's _defaults.yaml (an Agent each, listed or not)
+    agents += len(yaml.safe_load((d.providers / "_defaults.yaml").read_text()).get("staff") or [])
 
     up = d.run("up", "--yes", "--skip-preview", timeout=TIMEOUT)
     output = up.stdout + up.stderr
