@@ -58,7 +58,7 @@ def main() -> None:
     roles = declare_custom_roles(catalog.custom_roles)
     only = selection()
     if only is not None:
-        targeted(providers, catalog.staff, roles, *only)
+        targeted(providers, catalog.staff, roles, *only, info=info)
         return
     agents = declare_agents(providers, catalog.staff, roles)
     pulumi.log.info(rights_report(catalog, providers))
@@ -130,7 +130,7 @@ def selection() -> tuple[set[str], set[str]] | None:
             {e.strip().lower() for e in emails.split(",") if e.strip()})
 
 
-def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None:
+def targeted(providers, staff, roles, slugs: set[str], emails: set[str], info=None) -> None:
     """The program of `cwtenants onboard` / `offboard` (always run with `pulumi up --target`).
 
     Declares only the selected providers and the agents they (or ``emails``) name. Agents are
@@ -148,7 +148,10 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str]) -> None
     for spec in chosen:
         emails |= {a.email.lower() for a in spec.agents}
     agents = declare_agents(providers, staff, roles, only=emails)
-    summaries = {spec.slug: Provider(spec, agents).summary for spec in chosen}
+    summaries = {}
+    for spec in chosen:  # as in main(): a provider new in the stack must not adopt another's objects
+        claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
+        summaries[spec.slug] = Provider(spec, agents, claimed=claimed).summary
     previous = previous_outputs()
     if previous is None:
         return
