@@ -21,6 +21,7 @@ natural key, so a run that dies before writing state is repaired by the next run
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -42,18 +43,20 @@ def write_catalog(folder: Path, n: int) -> int:
     """N providers (every 4th with one agent, every 4th offset 2 with two, from a shared pool);
     returns the number of distinct agents."""
     pool = max(2, n // 10)
-    used = set()
+    picks = [[(i + j) % pool for j in range({1: 1, 2: 2}.get(i % 4, 0))] for i in range(n)]
+    listings = Counter(a for p in picks for a in p)
     for i in range(n):
         doc = yaml.safe_load(scaffold_provider(f"Scale Provider {i:04d}"))
         agents = []
-        for j in range({1: 1, 2: 2}.get(i % 4, 0)):
-            a = (i + j) % pool
-            used.add(a)
-            agents.append({"email": f"scale-agent-{a:04d}@scale.example", "name": f"Scale Agent {a:04d}"})
+        for a in picks[i]:
+            agent = {"email": f"scale-agent-{a:04d}@scale.example", "name": f"Scale Agent {a:04d}"}
+            if listings[a] > 1:  # a person listed by two providers is a written decision (the catalog rule)
+                agent["shared"] = True
+            agents.append(agent)
         if agents:
             doc["agents"] = agents
         (folder / f"{doc['slug']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    return len(used)
+    return len(listings)
 
 
 @pytest.fixture
