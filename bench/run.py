@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def write_providers(folder: Path, n: int) -> int:
             a = (i + j) % pool
             used.add(a)
             agents.append({"email": f"bench-agent-{a:04d}@bench.example", "name": f"Bench Agent {a:04d}",
-                           "role": "agent"})
+                           "role": "agent", "shared": True})  # listed by several providers on purpose
         if agents:
             doc["agents"] = agents
         (folder / f"{doc['slug']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -107,6 +108,9 @@ def tree_rss(proc: psutil.Process) -> int:
 
 
 def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float = 3600) -> dict:
+    # CPU seconds of the whole process tree (every descendant that was waited for: pulumi CLI,
+    # language host, program, provider process): far less sensitive to a loaded machine than wall time.
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with open(log, "wb") as out:
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -118,8 +122,10 @@ def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float
                 p.kill()
             time.sleep(0.1)
     wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     return {"wall_s": round(wall, 2), "rc": p.returncode, "peak_rss_mb": round(peak / 2**20, 1),
-            "log": str(log)}
+            "cpu_s": round(cpu, 2), "log": str(log)}
 
 
 class Stack:
@@ -192,6 +198,19 @@ def http_part(stats: dict) -> dict:
             "by_route": stats.get("by_route", {})}
 
 
+def refresh_reads(by_route: dict) -> dict:
+    """A refresh's GETs split into account-wide list calls and per-object reads (memberships)."""
+    out = {"list": 0, "members": 0, "other": 0}
+    for route, count in by_route.items():
+        method, _, path = route.partition(" ")
+        if method != "GET":
+            continue
+        last = path.rstrip("/").split("/")[-1]
+        kind = "members" if "member" in path else "other" if (last.startswith(("{", "<", ":")) or last.isdigit()) else "list"
+        out[kind] += count
+    return out
+
+
 def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int, args) -> dict:
     Stack.engine_profile = args.engine_profile
     cell = work / f"n{n}-l{latency}"
@@ -200,6 +219,8 @@ def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int
     agents = write_providers(providers, n)
     catalog = load_catalog(providers)
     assert len(catalog.providers) == n
+    staff = {s.email for s in catalog.staff} - {a.email.lower() for p in catalog.providers for a in p.agents}
+    agents += len(staff)  # staff of _defaults.yaml: one Agent resource each
     dyn = 5 * n + agents  # portal, team, inbox, team members, inbox members + one per agent
     print(f"\n== N={n} latency={latency} ms: {dyn} dynamic resources ({agents} agents)", flush=True)
     shim_env = {}
@@ -305,8 +326,15 @@ def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int
         "up_vs_floor": round(pr["up"]["wall_s"] / fl["up"]["wall_s"], 2),
         "noop_up_vs_floor": round(pr["noop_up"]["wall_s"] / fl["noop_up"]["wall_s"], 2),
         "preview_vs_floor": round(pr["preview"]["wall_s"] / fl["preview"]["wall_s"], 2),
+        # the same previews' CPU (min over the runs) of the whole process tree
+        "preview_cpu_vs_floor": round(min(r["cpu_s"] for r in pp) / max(0.01, min(r["cpu_s"] for r in fp)), 2),
         "naive_vs_up": round(res["naive"]["wall_s"] / pr["up"]["wall_s"], 2),
+        # issue 18: Chatwoot objects behind the dynamic resources = the resources themselves
+        "refresh_requests_per_object": round(pr["preview_refresh"]["requests"] / dyn, 3),
+        "preview_rss_vs_floor": round(pr["preview"]["peak_rss_mb"] / fl["preview"]["peak_rss_mb"], 2),
+        "up_rss_vs_floor": round(pr["up"]["peak_rss_mb"] / fl["up"]["peak_rss_mb"], 2),
     }
+    res["refresh_reads"] = refresh_reads(pr["preview_refresh"].get("by_route", {}))
     problems = []
     for group in ("floor", "project"):
         for label, r in res[group].items():
@@ -360,12 +388,16 @@ def fmt_row(r: dict) -> list[str]:
             f"{pr['preview']['wall_s']:.1f}/{pr['preview']['writes']}w", f"{pr['preview_refresh']['wall_s']:.1f}/{pr['preview_refresh']['requests']}",
             d, f"{nv['wall_s']:.1f}/{nv['requests']}", f"{pr['up']['peak_60s']}",
             f"{pr['up']['peak_rss_mb']:.0f}", f"{fl['up']['peak_rss_mb']:.0f}",
-            f"{ra['preview_vs_floor']}", f"{ra['up_vs_floor']}", f"{ra['naive_vs_up']}"]
+            f"{ra['preview_vs_floor']}", f"{ra['up_vs_floor']}", f"{ra['naive_vs_up']}",
+            str(ra.get("preview_cpu_vs_floor", "-")),
+            str(ra.get("refresh_requests_per_object", "-")), str(ra.get("preview_rss_vs_floor", "-")),
+            str(r.get("load_avg_1m_at_start", "-"))]
 
 
 HEADER = ["N", "lat ms", "dyn res", "floor up s", "floor preview s", "up s/req", "no-op up s/writes",
           "preview s/writes", "preview --refresh s/req", "drift s/req", "naive s/req", "up peak 60s",
-          "up RSS MB", "floor RSS MB", "preview ÷ floor", "up ÷ floor", "naive ÷ up"]
+          "up RSS MB", "floor RSS MB", "preview ÷ floor", "up ÷ floor", "naive ÷ up",
+          "preview CPU ÷ floor", "refresh req ÷ objects", "preview RSS ÷ floor", "load 1m at start"]
 
 
 def table(results: list[dict]) -> str:

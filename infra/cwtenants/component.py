@@ -64,10 +64,11 @@ class Provider(pulumi.ComponentResource):
         )
         self._knowledge_base(spec)
         published = [{"locale": a.locale, "slug": a.slug} for a in spec.articles if a.status == "published"]
-        self.summary = pulumi.Output.all(
-            self.inbox.inbox_id, self.team.team_id, self.portal.portal_id, self.portal.slug
-        ).apply(lambda v: {"inbox_id": v[0], "team_id": v[1], "portal_id": v[2], "portal_slug": v[3],
-                           "articles": published, "offboarding": spec.offboarding})
+        # A plain dict of Outputs (Pulumi resolves nested Outputs when exporting): the same stack
+        # output as one Output.all(...).apply per provider, without its extra tasks (issue 18).
+        self.summary = {"inbox_id": self.inbox.inbox_id, "team_id": self.team.team_id,
+                        "portal_id": self.portal.portal_id, "portal_slug": self.portal.slug,
+                        "articles": published, "offboarding": spec.offboarding}
         self.register_outputs({"summary": self.summary})
 
     def _knowledge_base(self, spec: ProviderSpec) -> None:

@@ -299,3 +299,16 @@ def test_cli_settings_come_from_the_stack_config_first(monkeypatch, tmp_path):
     env, used = preflight.environment(tmp_path / "providers", {"CHATWOOT_URL": "http://from-env.example"})
     assert env["CHATWOOT_URL"] == "http://from-stack.example" and env["CHATWOOT_API_TOKEN"] == "stack-secret"
     assert used == ["cwtenants:url", "cwtenants:apiToken"]
+
+
+def test_a_removed_provider_with_offboarding_archive_is_announced_as_archive(monkeypatch):
+    from cwtenants import program
+
+    said = []
+    monkeypatch.setattr(program.pulumi.log, "info", lambda msg, *a, **k: said.append(msg))
+    info = stackinfo.parse({"providers": {
+        "harbor-vps": {"inbox_id": 1, "team_id": 1, "portal_id": 1, "offboarding": "archive"},
+        "nimbus-cloud": {"inbox_id": 2, "team_id": 2, "portal_id": 2, "offboarding": "retain"}}})
+    program.say_offboarding(info, declared={"nimbus-cloud"})
+    assert said == [said[0]] and "provider harbor-vps is removed (offboarding: archive)" in said[0]
+    assert "ARCHIVED" in said[0]
