@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-import pytest
-
-from cwtenants.catalog import CatalogError, load_catalog
+from cwtenants.catalog import load_catalog
+from catalog_support import problems_of, write
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def write(directory: Path, name: str, text: str) -> Path:
-    path = directory / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems_of(directory):
-    with pytest.raises(CatalogError) as info:
-        load_catalog(directory)
-    return info.value.problems
 
 
 def test_conflicting_names_are_reported_with_both_places(tmp_path):

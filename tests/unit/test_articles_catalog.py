@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cwtenants.catalog import CatalogError, load_catalog
+from cwtenants.catalog import load_catalog
 from cwtenants.catalog.articles import scan, substitute
+from catalog_support import problems_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,12 +40,6 @@ def cat(tmp_path):
               - {slug: start-de, name: Erste Schritte}
         """)
     return tmp_path
-
-
-def problems_of(folder):
-    with pytest.raises(CatalogError) as info:
-        load_catalog(folder)
-    return info.value.problems
 
 
 def test_article_parsed_with_defaults(cat):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,11 @@ from cwtenants.catalog import (
     load_catalog,
     load_provider_file,
 )
+from catalog_support import problems_of, write
 
 REPO = Path(__file__).resolve().parents[2]
 PROVIDERS = REPO / "tests" / "fixtures" / "catalog"  # the test catalog, never the real providers/
 HEADER = "# yaml-language-server: $schema=../schema/provider.schema.json\n"
-
-
-def write(directory: Path, name: str, text: str) -> Path:
-    path = directory / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems_of(path_or_dir, **kw) -> list[Problem]:
-    with pytest.raises(CatalogError) as info:
-        load_catalog(path_or_dir, **kw)
-    return info.value.problems
 
 
 def only(problems: list[Problem]) -> Problem:

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-from cwtenants.catalog import CatalogError, load_catalog, load_provider_file, provider_json_schema, scaffold_provider
+from cwtenants.catalog import load_catalog, load_provider_file, provider_json_schema, scaffold_provider
 from cwtenants.catalog.models import derive_portal_slug
 from cwtenants.catalog.schema import SCHEMA_FILES, render
 from cwtenants.catalog.scaffold import slugify
+from catalog_support import problems_of, write
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def write(directory: Path, name: str, text: str) -> Path:
-    path = directory / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems_of(path_or_dir):
-    with pytest.raises(CatalogError) as info:
-        load_catalog(path_or_dir)
-    return info.value.problems
 
 
 def test_duplicate_provider_slugs_across_files(tmp_path):

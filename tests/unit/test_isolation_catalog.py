@@ -3,26 +3,12 @@ _defaults.yaml, a person in two providers only when declared staff or shared, cu
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from cwtenants.catalog import CatalogError, load_catalog
+from cwtenants.catalog import load_catalog
 from cwtenants.cli import app
-
-
-def write(directory: Path, name: str, text: str) -> Path:
-    path = directory / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems_of(directory):
-    with pytest.raises(CatalogError) as info:
-        load_catalog(directory)
-    return info.value.problems
+from catalog_support import problems_of, write
 
 
 def test_validate_rejects_a_provider_administrator_with_position_and_reason(tmp_path):
