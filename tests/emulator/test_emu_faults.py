@@ -127,14 +127,12 @@ def test_late_commit_after_the_client_has_gone(emu, admin):
 
 
 def test_latency(emu, anon):
-    """Fault model: fixed latency per request; the control plane is not delayed."""
+    """Fault model: fixed latency per request (a lower bound only: a loaded machine may be slower,
+    never faster). The control plane bypasses every fault (test_control_plane_never_faulted)."""
     emu.control("POST", "faults", json={"latency_ms": 300})
     t0 = time.monotonic()
     assert anon.get("/api").status_code == 200
     assert time.monotonic() - t0 >= 0.3
-    t0 = time.monotonic()
-    emu.control("GET", "stats")
-    assert time.monotonic() - t0 < 0.3
 
 
 def test_control_plane_never_faulted(emu):
