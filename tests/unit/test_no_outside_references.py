@@ -2,8 +2,9 @@
 
 Chatwoot's behaviour is documented in the project's own words in docs/chatwoot-behaviour.md; code comments,
 READMEs, docs and tests point at its sections. A reader of a clone has nothing else, so every tracked file
-is scanned for references to material beside or outside the checkout: a sibling `shared` folder, a build
-machine's paths, an external fact sheet or its section numbers ("§3.1"), and absolute home directories.
+is scanned for references to material beside or outside the checkout: folders next to the clone, a build
+machine's paths, outside documents or their numbered sections, and absolute home directories (the exact
+patterns are FORBIDDEN below, spelled in pieces).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ SELF = Path(__file__).resolve().relative_to(ROOT).as_posix()
 FORBIDDEN = {
     "a sibling shared folder": re.compile(r"\.\./" + "shared"),
     "a build-machine path": re.compile("/" + r"work/"),
-    "the external fact sheet file": re.compile(r"chatwoot-api" + r"\.md"),
-    "an external fact sheet": re.compile("fact" + r"[ -]sheet", re.IGNORECASE),
+    "an outside API notes file, by name": re.compile(r"chatwoot-api" + r"\.md"),
+    "an outside reference document": re.compile("fact" + r"[ -]sheet", re.IGNORECASE),
     "a section number of an outside document": re.compile("\u00a7" + r"\s?[0-9A-Z]"),
     "an absolute home directory": re.compile(r"(?<![\w.~-])/(?:home|Users)/[A-Za-z0-9_.-]+|(?<![\w.~-])/" + "root/"),
 }
