@@ -182,6 +182,8 @@ class Stack:
             **shim_env,
         )
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+        if "PULUMI_SKIP_CHECKPOINTS" not in shim_env:  # --skip-checkpoints decides, not the calling shell
+            self.env.pop("PULUMI_SKIP_CHECKPOINTS", None)
         (work / f"{name}-backend").mkdir()
         (work / f"{name}-home").mkdir()
         if source_main is None:  # the project: Pulumi.yaml + infra/ link
