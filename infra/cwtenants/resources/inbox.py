@@ -22,8 +22,8 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import (Gone, KindProvider, ObjectKind, ReconcileError, claimed_by, created_empty, find_or_create, lists,
-                   say, vanished)
+from .base import (Gone, KindProvider, ObjectKind, ReconcileError, delete_managed, find_or_create, lists, patch_managed,
+                   say, settle_created)
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
@@ -123,15 +123,9 @@ class InboxKind(ObjectKind):
             lambda fresh: self.find(c, inputs["name"], fresh),
             lambda: c.post("/inboxes", body(inputs, create=True)),
         )
-        if adopted:
-            claimed_by(live, inputs, f"inbox '{live['name']}'")
-            say(f"inbox '{live['name']}' (id {live['id']}) already exists: adopting it")
-        else:
-            created_empty.add(("inbox", int(live["id"])))
-        lists.upsert(LIST, live)
-        if self.normalise(live) != self.normalise_inputs(inputs):
-            live = c.patch(f"/inboxes/{live['id']}", body(inputs, create=False))
-            lists.upsert(LIST, live)
+        live = settle_created(self, live, adopted, inputs, f"inbox '{live['name']}'", LIST,
+                              lambda live: c.patch(f"/inboxes/{live['id']}", body(inputs, create=False)),
+                              created=("inbox", int(live["id"])))
         return str(live["id"]), live
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
@@ -144,23 +138,16 @@ class InboxKind(ObjectKind):
             raise Gone() from None
 
     def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
-        try:
-            live = c.patch(f"/inboxes/{id_}", body(news, create=False))
-        except NotFound:
-            raise vanished(f"inbox {id_} of provider {news.get('provider_slug')}") from None
-        lists.upsert(LIST, live)
-        return live
+        return patch_managed(c, f"/inboxes/{id_}", body(news, create=False), LIST,
+                             f"inbox {id_} of provider {news.get('provider_slug')}")
 
     def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
         who = f"inbox {id_} of provider {props.get('provider_slug')}"
         if props.get("offboarding") != "delete":
             say(f"{who} retained in Chatwoot with its conversations (offboarding: {props.get('offboarding')})")
             return
-        try:
-            c.delete(f"/inboxes/{id_}")
-        except NotFound:
-            return
-        lists.drop(LIST, int(id_))
+        if not delete_managed(c, f"/inboxes/{id_}", LIST, id_):
+            return  # already gone
         # docs/chatwoot-behaviour.md#asynchronous-deletion: the row goes away when Chatwoot's background job runs.
         deadline = time.monotonic() + float(os.environ.get("CWT_INBOX_DELETE_WAIT", "30"))
         while time.monotonic() < deadline:

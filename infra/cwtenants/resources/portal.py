@@ -22,8 +22,8 @@ from pulumi.dynamic import CheckFailure, Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import ChatwootError, NotFound, ServerError, Unprocessable
-from .base import (Gone, KindProvider, ObjectKind, Refused, claimed_by, client, created_empty, find_or_create, lists,
-                   say, vanished)
+from .base import (Gone, KindProvider, ObjectKind, Refused, client, find_or_create, lists, say, settle_created,
+                   vanished)
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -162,15 +162,9 @@ class PortalKind(ObjectKind):
                 # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: taken, but not in this account's list
                 raise Refused(slug_taken_message(slug, inputs.get("provider_slug"))) from None
             raise
-        if adopted:
-            claimed_by(live, inputs, f"portal '{slug}'")
-            say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
-        else:
-            created_empty.add(("portal", slug))  # no categories or articles to look up in it
-        lists.upsert(LIST, live)
-        if self.normalise(live) != self.normalise_inputs(inputs):
-            live = c.patch(f"/portals/{slug}", body(inputs))
-            lists.upsert(LIST, live)
+        live = settle_created(self, live, adopted, inputs, f"portal '{slug}'", LIST,
+                              lambda live: c.patch(f"/portals/{slug}", body(inputs)),
+                              created=("portal", slug))  # a new portal: no categories or articles to look up in it
         return str(live["id"]), live
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
