@@ -376,6 +376,11 @@ class KindProvider(ResourceProvider):
         self.kind.delete(client(), id_, props)
 
 
+def text_or_none(v: Any) -> str | None:
+    """"" and null both mean "not set" for Chatwoot's optional text fields: compare them as None."""
+    return v if v not in (None, "") else None
+
+
 def find_or_create(
     find: Callable[[bool], dict | None],
     post: Callable[[], dict],

@@ -23,7 +23,7 @@ from pulumi.dynamic import Resource
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
 from .base import (Gone, KindProvider, ObjectKind, ReconcileError, delete_managed, find_or_create, lists, patch_managed,
-                   say, settle_created)
+                   say, settle_created, text_or_none)
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
@@ -61,10 +61,6 @@ def body(inputs: dict, create: bool) -> dict:
     return b
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
 class InboxKind(ObjectKind):
     name = "inbox"
     compared = ("name", "timezone", "greeting_enabled", "greeting_message", "webhook_url",
@@ -78,22 +74,15 @@ class InboxKind(ObjectKind):
             "name": inputs.get("name"),
             "timezone": inputs.get("timezone") or "UTC",
             "greeting_enabled": bool(inputs.get("greeting_enabled")),
-            "greeting_message": _text(inputs.get("greeting_message")),
-            "webhook_url": _text(inputs.get("webhook_url")),
+            "greeting_message": text_or_none(inputs.get("greeting_message")),
+            "webhook_url": text_or_none(inputs.get("webhook_url")),
             "enable_auto_assignment": bool(inputs.get("enable_auto_assignment", True)),
-            "portal_slug": _text(inputs.get("portal_slug")),
+            "portal_slug": text_or_none(inputs.get("portal_slug")),
         }
 
     def normalise(self, live: dict) -> dict:
-        return {
-            "name": live.get("name"),
-            "timezone": live.get("timezone") or "UTC",
-            "greeting_enabled": bool(live.get("greeting_enabled")),
-            "greeting_message": _text(live.get("greeting_message")),
-            "webhook_url": _text(live.get("webhook_url")),
-            "enable_auto_assignment": bool(live.get("enable_auto_assignment", True)),
-            "portal_slug": _text((live.get("help_center") or {}).get("slug")),
-        }
+        # the live inbox read like inputs; its portal shows only as help_center.slug
+        return self.normalise_inputs(dict(live, portal_slug=(live.get("help_center") or {}).get("slug")))
 
     def server_outputs(self, live: dict) -> dict:
         return {

@@ -23,7 +23,7 @@ from pulumi.dynamic import CheckFailure, Resource
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import ChatwootError, NotFound, ServerError, Unprocessable
 from .base import (Gone, KindProvider, ObjectKind, Refused, client, find_or_create, lists, say, settle_created,
-                   vanished)
+                   text_or_none, vanished)
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -87,12 +87,8 @@ def slug_used_elsewhere(c: ChatwootClient, slug: str) -> bool | None:
         return True if 200 <= status < 400 else None
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
 def _domain(v: Any) -> str | None:
-    v = _text(v)
+    v = text_or_none(v)
     if v and "://" in v:
         v = urlparse(v).hostname or v
     return v.lower() if v else None
@@ -117,9 +113,9 @@ class PortalKind(ObjectKind):
             "name": inputs.get("name"),
             "color": (inputs.get("color") or DEFAULT_COLOR).lower(),
             "locales": _locales(locales, locales[0]),
-            "header_text": _text(inputs.get("header_text")),
-            "page_title": _text(inputs.get("page_title")),
-            "homepage_link": _text(inputs.get("homepage_link")),
+            "header_text": text_or_none(inputs.get("header_text")),
+            "page_title": text_or_none(inputs.get("page_title")),
+            "homepage_link": text_or_none(inputs.get("homepage_link")),
             "custom_domain": _domain(inputs.get("custom_domain")),
             "archived": bool(inputs.get("archived", False)),
         }
@@ -128,17 +124,8 @@ class PortalKind(ObjectKind):
         config = live.get("config") or {}
         codes = [c.get("code") if isinstance(c, dict) else c for c in config.get("allowed_locales") or []]
         default = config.get("default_locale") or (live.get("meta") or {}).get("default_locale")
-        return {
-            "slug": live.get("slug"),
-            "name": live.get("name"),
-            "color": (live.get("color") or DEFAULT_COLOR).lower(),
-            "locales": _locales(codes, default),
-            "header_text": _text(live.get("header_text")),
-            "page_title": _text(live.get("page_title")),
-            "homepage_link": _text(live.get("homepage_link")),
-            "custom_domain": _domain(live.get("custom_domain")),
-            "archived": bool(live.get("archived", False)),
-        }
+        # the live portal read like inputs, its locales default first (as normalise_inputs expects them)
+        return self.normalise_inputs(dict(live, locales=_locales(codes, default)))
 
     def server_outputs(self, live: dict) -> dict:
         return {"portal_id": live["id"]}

@@ -15,7 +15,7 @@ from pulumi.dynamic import Resource
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, Unprocessable
 from .base import (Gone, KindProvider, ObjectKind, delete_managed, find_or_create, lists, patch_managed, say,
-                   settle_created)
+                   settle_created, text_or_none)
 
 LIST = "teams"
 
@@ -42,10 +42,6 @@ def body(inputs: dict) -> dict:
     }
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
 class TeamKind(ObjectKind):
     name = "team"
     compared = ("name", "description", "allow_auto_assign")
@@ -54,7 +50,7 @@ class TeamKind(ObjectKind):
     def normalise_inputs(self, inputs: dict) -> dict:
         return {
             "name": (inputs.get("name") or "").lower(),
-            "description": _text(inputs.get("description")),
+            "description": text_or_none(inputs.get("description")),
             "allow_auto_assign": bool(inputs.get("allow_auto_assign", True)),
         }
 
