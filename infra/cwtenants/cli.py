@@ -700,8 +700,8 @@ def verify_isolation(providers_dir: ProvidersDir = Path("providers"), as_json: J
                      quiet: QuietOpt = False) -> None:
     """Check that no provider's person can reach another provider's inbox or team (read-only).
 
-    Reads roles, inbox members and team members (3 list calls + 2 per provider). Exit code: 0 isolated,
-    2 someone reaches another provider's corner, 1 error. docs/isolation.md.
+    Needs an administrator's token. Reads roles, inbox members and team members (3 list calls + 2 per
+    provider). Exit code: 0 isolated, 2 someone reaches another provider's corner, 1 error. docs/isolation.md.
     """
     from .isolation import command
 

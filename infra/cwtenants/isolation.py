@@ -14,7 +14,8 @@ are declared decisions: reported, never findings. Account users no provider list
 of a provider's inbox or team are reported as "not in the catalog" (informational: additive
 membership allows them).
 
-Cost: three list calls (``GET /inboxes``, ``/teams``, ``/agents``) plus one member read per
+The token must be an administrator's (one profile read checks it first). Cost: three list calls
+(``GET /inboxes``, ``/teams``, ``/agents``) plus one member read per
 provider inbox (``GET /inbox_members/<id>``) and one per provider team
 (``GET /teams/<id>/team_members``), whatever the number of agents.
 """
@@ -197,12 +198,18 @@ def command(providers_dir, as_json: bool = False, quiet: bool = False) -> None:
 
     from .chatwoot import ChatwootError
     from .cli import EXIT_DRIFT, EXIT_OK, Progress, client_from_env, fail, load_or_exit, out
+    from .preflight import PreflightError, require_administrator
 
     catalog = load_or_exit(providers_dir)
     client = client_from_env()
     try:
         with client:
+            # an agent's token lists only its own inboxes (and is refused the others' member lists):
+            # the other providers would show as "not found" under an "isolated" verdict
+            require_administrator(client)
             report = check(catalog, client, Progress(quiet, "verify-isolation: "))
+    except PreflightError as exc:
+        raise fail(exc.message, exc.hint) from None
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", (getattr(exc, "hint", "") or "")
                    + " (`cwtenants doctor` checks the connection)") from None

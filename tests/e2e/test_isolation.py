@@ -95,7 +95,7 @@ def test_isolation_check_finds_a_person_planted_in_the_other_providers_inbox(app
     d.reset_stats()
     r = verify()
     assert r.exit_code == 0, r.output
-    assert d.stats()["total"] == 3 + 2 * 2  # 3 lists + inbox and team members of 2 providers
+    assert d.stats()["total"] == 1 + 3 + 2 * 2  # profile (role), 3 lists, inbox and team members of 2 providers
     assert f"  {OPS} (user" in r.stdout and "staff (" in r.stdout
 
     ann_id = {a["email"]: a["id"] for a in d.api("GET", "/agents").json()}[ANN]

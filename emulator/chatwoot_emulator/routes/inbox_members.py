@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
+from .. import policy
 from ..core import Emulator
 from ..errors import not_found, ok, server_error, unprocessable
 from ..params import read_body
@@ -14,8 +15,9 @@ from .inboxes import get_inbox
 
 async def inbox_members_index(request: Request):
     emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request)
+    _, account, au, _ = emu.account_auth(request)
     inbox = get_inbox(emu, request, account)
+    policy.require_inbox_read(emu.store, au, inbox)  # like GET /inboxes/:id: an agent only on its own inboxes
     return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
 
 
