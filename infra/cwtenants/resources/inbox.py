@@ -29,6 +29,11 @@ LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
 
 
+def list_inboxes(c: ChatwootClient) -> list[dict]:
+    """``GET /inboxes``: ``{"payload": [inbox, ...]}``, every channel type (an agent's token: its own only)."""
+    return (c.get("/inboxes") or {}).get("payload") or []
+
+
 def desired(spec, portal_id: Any = None) -> dict[str, Any]:
     i = spec.inbox
     return {
@@ -92,7 +97,7 @@ class InboxKind(ObjectKind):
         }
 
     def _all(self, c: ChatwootClient, fresh: bool = False) -> list[dict]:
-        return lists.get(LIST, lambda: (c.get("/inboxes") or {}).get("payload") or [], fresh=fresh)
+        return lists.get(LIST, lambda: list_inboxes(c), fresh=fresh)
 
     def find(self, c: ChatwootClient, name: str, fresh: bool = False) -> dict | None:
         matches = [i for i in self._all(c, fresh) if i.get("name") == name and i.get("channel_type") == API_CHANNEL]

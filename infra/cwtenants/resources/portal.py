@@ -71,6 +71,11 @@ def slug_taken_message(slug: str, provider: Any) -> str:
             "installation — portal slugs are unique installation-wide; choose another `portal.slug`")
 
 
+def list_portals(c: ChatwootClient) -> list[dict]:
+    """``GET /portals``: ``{"payload": [portal, ...], "meta": ...}``, the account's own portals (full objects)."""
+    return (c.get("/portals") or {}).get("payload") or []
+
+
 def slug_used_elsewhere(c: ChatwootClient, slug: str) -> bool | None:
     """Read-only: does another account's portal answer on the public Help Center address ``/hc/<slug>``?
 
@@ -131,7 +136,7 @@ class PortalKind(ObjectKind):
         return {"portal_id": live["id"]}
 
     def _all(self, c: ChatwootClient, fresh: bool = False) -> list[dict]:
-        return lists.get(LIST, lambda: (c.get("/portals") or {}).get("payload") or [], fresh=fresh)
+        return lists.get(LIST, lambda: list_portals(c), fresh=fresh)
 
     def find(self, c: ChatwootClient, slug: str, fresh: bool = False) -> dict | None:
         return next((p for p in self._all(c, fresh) if p.get("slug") == slug), None)
