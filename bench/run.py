@@ -93,9 +93,10 @@ def write_providers(folder: Path, n: int) -> int:
 # Processes: run one command, sample the RSS of its process tree
 
 
-def tree_rss(proc: psutil.Process, cpu_by_pid: dict | None = None) -> int:
+def tree_rss(proc: psutil.Process, cpu_by_pid: dict | None = None, rss_by_role: dict | None = None) -> int:
     """RSS of ``proc`` and its descendants; with ``cpu_by_pid``, also records each one's role and
-    CPU seconds so far (the last sample of a process is its CPU, to within one sampling period)."""
+    CPU seconds so far (the last sample of a process is its CPU, to within one sampling period),
+    and with ``rss_by_role`` the RSS of each role in this sample."""
     total = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
@@ -103,12 +104,17 @@ def tree_rss(proc: psutil.Process, cpu_by_pid: dict | None = None) -> int:
         return 0
     for p in procs:
         try:
-            total += p.memory_info().rss
+            rss = p.memory_info().rss
+            total += rss
             if cpu_by_pid is not None:
                 t = p.cpu_times()
                 key = (p.pid, p.create_time())
-                role = cpu_by_pid[key][0] if key in cpu_by_pid else process_role(p.cmdline())
+                # the command line is read every time: right after fork it is still the parent's
+                cmdline = p.cmdline()
+                role = process_role(cmdline) if cmdline else cpu_by_pid.get(key, ("other",))[0]
                 cpu_by_pid[key] = (role, t.user + t.system)
+                if rss_by_role is not None:
+                    rss_by_role[role] = rss_by_role.get(role, 0) + rss
         except psutil.Error:
             pass
     return total
@@ -141,8 +147,12 @@ def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         ps = psutil.Process(p.pid)
         peak = 0
+        peak_roles: dict = {}
         while p.poll() is None:
-            peak = max(peak, tree_rss(ps, by_pid))
+            roles_now: dict = {}
+            now = tree_rss(ps, by_pid, roles_now)
+            if now > peak:
+                peak, peak_roles = now, roles_now
             if time.perf_counter() - t0 > timeout:
                 p.kill()
             time.sleep(0.1)
@@ -153,7 +163,8 @@ def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float
     for role, seconds in by_pid.values():
         roles[role] = round(roles.get(role, 0.0) + seconds, 2)
     return {"wall_s": round(wall, 2), "rc": p.returncode, "peak_rss_mb": round(peak / 2**20, 1),
-            "cpu_s": round(cpu, 2), "cpu_by_role_s": roles, "log": str(log)}
+            "cpu_s": round(cpu, 2), "cpu_by_role_s": roles,
+            "peak_rss_by_role_mb": {k: round(v / 2**20, 1) for k, v in peak_roles.items()}, "log": str(log)}
 
 
 class Stack:
@@ -281,7 +292,9 @@ def run_cell(work: Path, emu: EmulatorProcess, n: int, latency: int, budget: int
               + ("" if ok else "  <-- FAILED"), flush=True)
         if r.get("cpu_by_role_s"):
             print(f"  {'':<22} CPU {r['cpu_s']:.1f} s: " + ", ".join(
-                f"{k} {v:.1f}" for k, v in sorted(r["cpu_by_role_s"].items(), key=lambda kv: -kv[1])), flush=True)
+                f"{k} {v:.1f}" for k, v in sorted(r["cpu_by_role_s"].items(), key=lambda kv: -kv[1]))
+                + "; peak RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(
+                    r.get("peak_rss_by_role_mb", {}).items(), key=lambda kv: -kv[1])), flush=True)
         return r
 
     # 1. the floor

@@ -40,6 +40,8 @@ GC_THRESHOLD = (50_000, 20, 100)
 
 def main() -> None:
     fewer_gc_passes()
+    # what the stack already manages (its outputs): read while the catalog loads
+    stack_outputs = stackinfo.read_in_background(pulumi.get_root_directory(), pulumi.get_stack())
     folder = providers_dir()
     try:
         catalog = load_catalog(folder)
@@ -51,7 +53,7 @@ def main() -> None:
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     providers = in_group(catalog.providers, shard_group())
     url, account_id = target()
-    info = stackinfo.read(pulumi.get_root_directory(), pulumi.get_stack())
+    info = stack_outputs.result()
     check_target(info, url, account_id)
     if info:
         say_offboarding(info, {p.slug for p in providers})
