@@ -28,6 +28,7 @@ from typing import Callable
 from .catalog import Catalog
 from .chatwoot import ChatwootClient
 from .resources import inbox as inbox_res
+from .resources.members import inbox_members_of, team_members_of
 
 ADMIN = "administrator"
 
@@ -96,8 +97,7 @@ def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] =
     before = c.stats_snapshot()["total"]
     report = Report()
     progress("listing inboxes, teams and agents")
-    inboxes = [i for i in (c.get("/inboxes") or {}).get("payload") or []
-               if i.get("channel_type") == inbox_res.API_CHANNEL]
+    inboxes = [i for i in inbox_res.list_inboxes(c) if i.get("channel_type") == inbox_res.API_CHANNEL]
     teams = {(t.get("name") or "").lower(): t for t in c.get("/teams") or []}
     agents = {(a.get("email") or "").lower(): a for a in c.get("/agents") or []}
 
@@ -128,14 +128,13 @@ def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] =
         corners = []
         found = by_name.get(p.inbox.name, [])
         if len(found) == 1:
-            body = c.get(f"/inbox_members/{found[0]['id']}") or {}
-            corners.append(("inbox", p.inbox.name, body.get("payload") or []))
+            corners.append(("inbox", p.inbox.name, inbox_members_of(c, found[0]["id"])))
         else:
             report.missing.append(f"inbox {p.inbox.name!r} of {p.slug}: "
                                   + ("not found" if not found else f"{len(found)} API inboxes have this name"))
         team = teams.get(p.team.name.lower())
         if team is not None:
-            corners.append(("team", p.team.name.lower(), c.get(f"/teams/{team['id']}/team_members") or []))
+            corners.append(("team", p.team.name.lower(), team_members_of(c, team["id"])))
         else:
             report.missing.append(f"team {p.team.name.lower()!r} of {p.slug}: not found")
         for kind, name, members in corners:

@@ -31,6 +31,7 @@ from .resources import agent as agent_resource
 from .resources import inbox as inbox_res
 from .resources import portal as portal_res
 from .resources import team as team_res
+from .resources.members import inbox_members_of, team_members_of
 
 INBOX, TEAM, PORTAL = inbox_res.InboxKind(), team_res.TeamKind(), portal_res.PortalKind()
 AGENT = agent_resource.AgentKind()
@@ -189,11 +190,11 @@ class LiveIndex:
     @classmethod
     def fetch(cls, c: ChatwootClient, progress: Callable[[str], None] = lambda _m: None) -> "LiveIndex":
         progress("listing inboxes")
-        inboxes = (c.get("/inboxes") or {}).get("payload") or []
+        inboxes = inbox_res.list_inboxes(c)
         progress("listing teams")
         teams = c.get("/teams") or []
         progress("listing portals")
-        portals = (c.get("/portals") or {}).get("payload") or []
+        portals = portal_res.list_portals(c)
         progress("listing agents")
         agents = c.get("/agents") or []
         return cls(inboxes, teams, portals, agents)
@@ -300,14 +301,13 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
             progress(f"members {n}/{len(catalog.providers)}: {spec.slug}")
             team = live.by_id["team"].get((ids or {}).get("team")) or live.teams.get(spec.team.name.lower())
             if team is not None:
-                emails = {(m.get("email") or "").lower() for m in c.get(f"/teams/{team['id']}/team_members") or []}
+                emails = {(m.get("email") or "").lower() for m in team_members_of(c, team["id"])}
                 pp.objects.append(_members("team-members", spec.team.name.lower(), emails, spec))
             matches = live.inboxes.get(spec.inbox.name, [])
             by_id = live.by_id["inbox"].get((ids or {}).get("inbox"))
             matches = [by_id] if by_id is not None else matches
             if len(matches) == 1:
-                body = c.get(f"/inbox_members/{matches[0]['id']}") or {}
-                emails = {(m.get("email") or "").lower() for m in body.get("payload") or []}
+                emails = {(m.get("email") or "").lower() for m in inbox_members_of(c, matches[0]["id"])}
                 pp.objects.append(_members("inbox-members", spec.inbox.name, emails, spec))
         providers.append(pp)
 

@@ -60,6 +60,10 @@ def test_a_providers_agent_reaches_only_its_own_inbox_and_cannot_write(applied):
     assert d.api("GET", f"/inboxes/{ids['Alpha Support']}", token=ann).status_code == 200
     r = d.api("GET", f"/inboxes/{ids['Beta Support']}", token=ann)
     assert (r.status_code, r.json()) == (401, DENIED)
+    # nor who works there: the member list is a read of the inbox
+    assert d.api("GET", f"/inbox_members/{ids['Alpha Support']}", token=ann).status_code == 200
+    r = d.api("GET", f"/inbox_members/{ids['Beta Support']}", token=ann)
+    assert (r.status_code, r.json()) == (401, DENIED)
 
     before = d.api("GET", f"/inboxes/{ids['Alpha Support']}").json()
     team = {t["name"]: t["id"] for t in d.api("GET", "/teams").json()}["alpha team"]
