@@ -249,6 +249,8 @@ def test_offboard_retain_marks_the_file_and_onboarding_unmarks_it(providers):
     catalog = load_catalog(providers)
     assert "nimbus-cloud" not in catalog.slugs  # not managed
     assert [p.slug for p in catalog.offboarded] == ["nimbus-cloud"]
+    r = cli("validate", str(providers))
+    assert r.exit_code == 0 and "offboarded (retained in Chatwoot, not managed): nimbus-cloud" in r.stdout
     # its names stay reserved: a record taking its team name is rejected
     r = cli("onboard", "--no-apply", "-d", str(providers), "-",
             input=json.dumps({"slug": "nimbus-two", "name": "NIMBUS Cloud"}))
