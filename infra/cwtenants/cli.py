@@ -335,7 +335,8 @@ def new(
 # plan / drift
 
 
-def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quiet: bool, what: str) -> None:
+def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quiet: bool, what: str,
+          content: bool = True) -> None:
     from .chatwoot import ChatwootError
     from .plan import compute_plan, render_text
     from .preflight import PreflightError, checked_stack
@@ -347,7 +348,8 @@ def _plan(providers_dir: Path, as_json: bool, members: bool, verbose: bool, quie
         try:
             with client:
                 stack = checked_stack(client, providers_dir)
-                result = compute_plan(catalog, client, members=members, progress=progress, stack=stack)
+                result = compute_plan(catalog, client, members=members, progress=progress, stack=stack,
+                                      content=content)
         except PreflightError as exc:
             raise fail(exc.message, exc.hint) from None
         except ChatwootError as exc:
@@ -380,6 +382,8 @@ _PLAN_HELP = (
     "the stack recorded (a renamed object shows as renamed), else by inbox name, team name and portal slug, "
     "and shows per provider and object what `pulumi up` would create or change. Objects in Chatwoot that "
     "no provider claims are listed as unmanaged.\n\n"
+    "Help Center categories and articles are compared for providers that declare some: one category list "
+    "and one article page per 25 articles per existing portal (no request per article; --no-content skips it).\n\n"
     "Exit code: 0 in sync, 2 drift, 1 error."
 )
 
@@ -388,18 +392,20 @@ MembersOpt = Annotated[bool, typer.Option("--members", help="Also compare team a
                                                             "requests per provider).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also list objects that are in sync.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")]
+NoContentOpt = Annotated[bool, typer.Option("--no-content", help="Do not compare Help Center categories and "
+                                                                 "articles (saves their list requests).")]
 
 
 @app.command(help=_PLAN_HELP)
 def plan(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = False, members: MembersOpt = False,
-         verbose: VerboseOpt = False, quiet: QuietOpt = False) -> None:
-    _plan(providers_dir, as_json, members, verbose, quiet, "plan")
+         verbose: VerboseOpt = False, quiet: QuietOpt = False, no_content: NoContentOpt = False) -> None:
+    _plan(providers_dir, as_json, members, verbose, quiet, "plan", not no_content)
 
 
 @app.command(help=_PLAN_HELP.replace("Compare", "Report drift: compare", 1))
 def drift(providers_dir: ProvidersDir = Path("providers"), as_json: JsonOpt = False, members: MembersOpt = False,
-          verbose: VerboseOpt = False, quiet: QuietOpt = False) -> None:
-    _plan(providers_dir, as_json, members, verbose, quiet, "drift")
+          verbose: VerboseOpt = False, quiet: QuietOpt = False, no_content: NoContentOpt = False) -> None:
+    _plan(providers_dir, as_json, members, verbose, quiet, "drift", not no_content)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -696,8 +702,8 @@ def verify_isolation(providers_dir: ProvidersDir = Path("providers"), as_json: J
                      quiet: QuietOpt = False) -> None:
     """Check that no provider's person can reach another provider's inbox or team (read-only).
 
-    Reads roles, inbox members and team members (3 list calls + 2 per provider). Exit code: 0 isolated,
-    2 someone reaches another provider's corner, 1 error. docs/isolation.md.
+    Needs an administrator's token. Reads roles, inbox members and team members (3 list calls + 2 per
+    provider). Exit code: 0 isolated, 2 someone reaches another provider's corner, 1 error. docs/isolation.md.
     """
     from .isolation import command
 

@@ -14,7 +14,8 @@ are declared decisions: reported, never findings. Account users no provider list
 of a provider's inbox or team are reported as "not in the catalog" (informational: additive
 membership allows them).
 
-Cost: three list calls (``GET /inboxes``, ``/teams``, ``/agents``) plus one member read per
+The token must be an administrator's (one profile read checks it first). Cost: three list calls
+(``GET /inboxes``, ``/teams``, ``/agents``) plus one member read per
 provider inbox (``GET /inbox_members/<id>``) and one per provider team
 (``GET /teams/<id>/team_members``), whatever the number of agents.
 """
@@ -27,6 +28,7 @@ from typing import Callable
 from .catalog import Catalog
 from .chatwoot import ChatwootClient
 from .resources import inbox as inbox_res
+from .resources.members import inbox_members_of, team_members_of
 
 ADMIN = "administrator"
 
@@ -95,8 +97,7 @@ def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] =
     before = c.stats_snapshot()["total"]
     report = Report()
     progress("listing inboxes, teams and agents")
-    inboxes = [i for i in (c.get("/inboxes") or {}).get("payload") or []
-               if i.get("channel_type") == inbox_res.API_CHANNEL]
+    inboxes = [i for i in inbox_res.list_inboxes(c) if i.get("channel_type") == inbox_res.API_CHANNEL]
     teams = {(t.get("name") or "").lower(): t for t in c.get("/teams") or []}
     agents = {(a.get("email") or "").lower(): a for a in c.get("/agents") or []}
 
@@ -127,14 +128,13 @@ def check(catalog: Catalog, c: ChatwootClient, progress: Callable[[str], None] =
         corners = []
         found = by_name.get(p.inbox.name, [])
         if len(found) == 1:
-            body = c.get(f"/inbox_members/{found[0]['id']}") or {}
-            corners.append(("inbox", p.inbox.name, body.get("payload") or []))
+            corners.append(("inbox", p.inbox.name, inbox_members_of(c, found[0]["id"])))
         else:
             report.missing.append(f"inbox {p.inbox.name!r} of {p.slug}: "
                                   + ("not found" if not found else f"{len(found)} API inboxes have this name"))
         team = teams.get(p.team.name.lower())
         if team is not None:
-            corners.append(("team", p.team.name.lower(), c.get(f"/teams/{team['id']}/team_members") or []))
+            corners.append(("team", p.team.name.lower(), team_members_of(c, team["id"])))
         else:
             report.missing.append(f"team {p.team.name.lower()!r} of {p.slug}: not found")
         for kind, name, members in corners:
@@ -197,12 +197,18 @@ def command(providers_dir, as_json: bool = False, quiet: bool = False) -> None:
 
     from .chatwoot import ChatwootError
     from .cli import EXIT_DRIFT, EXIT_OK, Progress, client_from_env, fail, load_or_exit, out
+    from .preflight import PreflightError, require_administrator
 
     catalog = load_or_exit(providers_dir)
     client = client_from_env()
     try:
         with client:
+            # an agent's token lists only its own inboxes (and is refused the others' member lists):
+            # the other providers would show as "not found" under an "isolated" verdict
+            require_administrator(client)
             report = check(catalog, client, Progress(quiet, "verify-isolation: "))
+    except PreflightError as exc:
+        raise fail(exc.message, exc.hint) from None
     except ChatwootError as exc:
         raise fail(f"reading Chatwoot failed: {exc}", (getattr(exc, "hint", "") or "")
                    + " (`cwtenants doctor` checks the connection)") from None

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from .catalog import ProviderSpec
 from .chatwoot import ChatwootClient, Settings
 from .resources.base import CONFIG_ENV
-from .resources.inbox import API_CHANNEL
+from .resources.inbox import API_CHANNEL, list_inboxes
+from .resources.portal import list_portals
 
 
 PLURAL = {"inbox": "inboxes", "team": "teams", "portal": "portals"}
@@ -40,9 +41,9 @@ def settings_from(config: Mapping[str, object | None]) -> Settings:
 
 def findings(c: ChatwootClient, managed: list[tuple[ProviderSpec, object, object, object]]) -> list[Finding]:
     """``managed``: (spec, inbox id, team id, portal id) as in the state, per provider of this stack."""
-    inboxes = [i for i in (c.get("/inboxes") or {}).get("payload") or [] if i.get("channel_type") == API_CHANNEL]
+    inboxes = [i for i in list_inboxes(c) if i.get("channel_type") == API_CHANNEL]
     teams = c.get("/teams") or []
-    portals = (c.get("/portals") or {}).get("payload") or []
+    portals = list_portals(c)
     out: list[Finding] = []
     for spec, inbox_id, team_id, portal_id in managed:
         for kind, key, found, ours in (

@@ -31,11 +31,14 @@ from .resources import agent as agent_resource
 from .resources import inbox as inbox_res
 from .resources import portal as portal_res
 from .resources import team as team_res
+from .resources.members import inbox_members_of, team_members_of
 
 INBOX, TEAM, PORTAL = inbox_res.InboxKind(), team_res.TeamKind(), portal_res.PortalKind()
 AGENT = agent_resource.AgentKind()
 
 IN_SYNC, CREATE, UPDATE, AMBIGUOUS, RENAMED = "in-sync", "create", "update", "ambiguous", "renamed"
+# Help Center content no file claims (plan_content.py): deleted by `pulumi up` (authoritative) or kept (additive)
+DELETE, UNCLAIMED = "delete", "unclaimed"
 
 
 @dataclass
@@ -47,15 +50,15 @@ class Change:
 
 @dataclass
 class ObjectPlan:
-    kind: str  # inbox | team | portal | agent | team-members | inbox-members
-    key: str  # natural key: inbox name, team name, portal slug, agent email
-    status: str  # in-sync | create | update | ambiguous
+    kind: str  # inbox | team | portal | agent | team-members | inbox-members | category | article
+    key: str  # natural key: inbox name, team name, portal slug, agent email, <locale>/<category slug>, article slug
+    status: str  # in-sync | create | update | ambiguous | renamed | delete | unclaimed
     changes: list[Change] = field(default_factory=list)
     note: str = ""
 
     @property
     def drift(self) -> bool:
-        return self.status != IN_SYNC
+        return self.status not in (IN_SYNC, UNCLAIMED)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Plan:
     unmanaged: list[Unmanaged]
     members_compared: bool
     requests: int = 0
+    content_compared: bool = True
     rights: list[dict] = field(default_factory=list)  # who holds account-wide rights, and why
     shared: list[dict] = field(default_factory=list)  # people listed by several providers, and why allowed
 
@@ -90,7 +94,7 @@ class Plan:
         return any(p.drift for p in self.providers)
 
     def counts(self) -> dict[str, int]:
-        out = {IN_SYNC: 0, CREATE: 0, UPDATE: 0, AMBIGUOUS: 0, RENAMED: 0}
+        out = {IN_SYNC: 0, CREATE: 0, UPDATE: 0, AMBIGUOUS: 0, RENAMED: 0, DELETE: 0, UNCLAIMED: 0}
         agents = set()  # an agent listed by several providers is one Chatwoot user: counted once
         for p in self.providers:
             for o in p.objects:
@@ -106,6 +110,7 @@ class Plan:
             "drift": self.drift,
             "counts": self.counts(),
             "members_compared": self.members_compared,
+            "content_compared": self.content_compared,
             "requests": self.requests,
             "providers": [
                 {"slug": p.slug, "source": p.source, "drift": p.drift,
@@ -185,11 +190,11 @@ class LiveIndex:
     @classmethod
     def fetch(cls, c: ChatwootClient, progress: Callable[[str], None] = lambda _m: None) -> "LiveIndex":
         progress("listing inboxes")
-        inboxes = (c.get("/inboxes") or {}).get("payload") or []
+        inboxes = inbox_res.list_inboxes(c)
         progress("listing teams")
         teams = c.get("/teams") or []
         progress("listing portals")
-        portals = (c.get("/portals") or {}).get("payload") or []
+        portals = portal_res.list_portals(c)
         progress("listing agents")
         agents = c.get("/agents") or []
         return cls(inboxes, teams, portals, agents)
@@ -266,10 +271,13 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
 
 
 def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
-                 progress: Callable[[str], None] = lambda _m: None, stack=None) -> Plan:
+                 progress: Callable[[str], None] = lambda _m: None, stack=None, content: bool = True) -> Plan:
     """Compare every provider of ``catalog`` with Chatwoot (read-only).
 
-    ``stack``: a ``stackinfo.StackInfo`` (the stack's outputs) or None (natural keys only)."""
+    ``stack``: a ``stackinfo.StackInfo`` (the stack's outputs) or None (natural keys only);
+    ``content``: also compare Help Center categories and articles (plan_content.py)."""
+    from .plan_content import plan_content
+
     before = c.stats_snapshot()["total"]
     live = LiveIndex.fetch(c, progress)
     if catalog.custom_roles:  # two more reads, only for catalogs that use custom roles
@@ -283,18 +291,23 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     for n, spec in enumerate(catalog.providers, 1):
         ids = stack.providers.get(spec.slug) if stack else None
         pp = plan_provider(spec, live, ids, lambda slug: portal_res.slug_used_elsewhere(c, slug))
+        if content:
+            portal = live.by_id["portal"].get((ids or {}).get("portal")) or live.portals.get(spec.portal.slug)
+            if pp.objects[0].status == AMBIGUOUS:
+                portal = None  # the slug is another account's: nothing of ours to read
+            progress(f"Help Center content {n}/{len(catalog.providers)}: {spec.slug}")
+            pp.objects += plan_content(c, spec, portal)
         if members:
             progress(f"members {n}/{len(catalog.providers)}: {spec.slug}")
             team = live.by_id["team"].get((ids or {}).get("team")) or live.teams.get(spec.team.name.lower())
             if team is not None:
-                emails = {(m.get("email") or "").lower() for m in c.get(f"/teams/{team['id']}/team_members") or []}
+                emails = {(m.get("email") or "").lower() for m in team_members_of(c, team["id"])}
                 pp.objects.append(_members("team-members", spec.team.name.lower(), emails, spec))
             matches = live.inboxes.get(spec.inbox.name, [])
             by_id = live.by_id["inbox"].get((ids or {}).get("inbox"))
             matches = [by_id] if by_id is not None else matches
             if len(matches) == 1:
-                body = c.get(f"/inbox_members/{matches[0]['id']}") or {}
-                emails = {(m.get("email") or "").lower() for m in body.get("payload") or []}
+                emails = {(m.get("email") or "").lower() for m in inbox_members_of(c, matches[0]["id"])}
                 pp.objects.append(_members("inbox-members", spec.inbox.name, emails, spec))
         providers.append(pp)
 
@@ -321,15 +334,16 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
     shared = [{"email": e, "providers": slugs, "why": "staff" if e in staff else "shared: true"}
               for e, slugs in sorted(listed.items()) if len(slugs) > 1]
     return Plan(providers, unmanaged, members, requests=c.stats_snapshot()["total"] - before,
-                rights=account_wide(catalog, live.agents.values()), shared=shared)
+                rights=account_wide(catalog, live.agents.values()), shared=shared, content_compared=content)
 
 
 # ---------------------------------------------------------------------------------------------
 # Text rendering
 
-SYMBOL = {IN_SYNC: "=", CREATE: "+", UPDATE: "~", AMBIGUOUS: "!", RENAMED: "~"}
+SYMBOL = {IN_SYNC: "=", CREATE: "+", UPDATE: "~", AMBIGUOUS: "!", RENAMED: "~", DELETE: "-", UNCLAIMED: "?"}
 VERB = {IN_SYNC: "in sync", CREATE: "would be created", UPDATE: "would be updated",
-        AMBIGUOUS: "cannot be matched", RENAMED: "was renamed in Chatwoot"}
+        AMBIGUOUS: "cannot be matched", RENAMED: "was renamed in Chatwoot", DELETE: "would be deleted",
+        UNCLAIMED: "is in Chatwoot only"}
 
 
 def _value(v: Any) -> str:
@@ -342,7 +356,10 @@ def _value(v: Any) -> str:
 
 def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str], str] = lambda s, _c: s) -> str:
     """Readable per-provider, per-object report. ``style(text, colour)`` adds colour (or not)."""
-    colour = {IN_SYNC: "green", CREATE: "green", UPDATE: "yellow", AMBIGUOUS: "red", RENAMED: "yellow"}
+    from .plan_content import body_diff
+
+    colour = {IN_SYNC: "green", CREATE: "green", UPDATE: "yellow", AMBIGUOUS: "red", RENAMED: "yellow",
+              DELETE: "red", UNCLAIMED: "reset"}
     lines: list[str] = []
     for p in plan.providers:
         head = "drift" if p.drift else "in sync"
@@ -360,6 +377,8 @@ def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str]
                 if o.kind.endswith("-members"):
                     val = ch.desired if ch.field == "add" else ch.live
                     lines.append(f"      {ch.field}: {', '.join(val)}")
+                elif o.kind == "article" and ch.field == "content":
+                    lines += [f"      {ln}" for ln in body_diff(ch.live, ch.desired)]
                 else:
                     lines.append(f"      {ch.field}: {_value(ch.live)} -> {_value(ch.desired)}  (live -> catalog)")
     if plan.unmanaged:
@@ -385,8 +404,12 @@ def render_text(plan: Plan, *, verbose: bool = False, style: Callable[[str, str]
     lines.append(f"{n} provider{'' if n == 1 else 's'}: {c[IN_SYNC]} objects in sync, {c[CREATE]} to create, "
                  f"{c[UPDATE]} to update" + (f", {c[RENAMED]} renamed" if c[RENAMED] else "")
                  + (f", {c[AMBIGUOUS]} ambiguous" if c[AMBIGUOUS] else "")
+                 + (f", {c[DELETE]} to delete" if c[DELETE] else "")
+                 + (f", {c[UNCLAIMED]} Help Center objects no file claims (kept)" if c[UNCLAIMED] else "")
                  + f"; {len(plan.unmanaged)} unmanaged; {plan.requests} API request{'' if plan.requests == 1 else 's'}"
                  + (" (an agent listed by several providers counts once)." if shared else "."))
+    if not plan.content_compared:
+        lines.append("Help Center categories and articles were not compared (--no-content).")
     if not plan.members_compared:
         lines.append("Team and inbox members were not compared (use --members; one extra request per team "
                      "and inbox).")

@@ -116,8 +116,8 @@ def checked_stack(client, providers_dir: Path) -> stackinfo.StackInfo | None:
 
 def members_reader(client):
     """``members_of(kind, obj)`` for ``cwtenants.adopt``: the live members of a team or an inbox."""
+    from .resources.members import inbox_members_of, team_members_of
+
     def members_of(kind: str, obj: dict) -> list[dict]:
-        if kind == "team":
-            return client.get(f"/teams/{obj['id']}/team_members") or []
-        return (client.get(f"/inbox_members/{obj['id']}") or {}).get("payload") or []
+        return (team_members_of if kind == "team" else inbox_members_of)(client, obj["id"])
     return members_of

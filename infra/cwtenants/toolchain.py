@@ -3,8 +3,9 @@
 The CLI is the first ``pulumi`` on PATH: an official one (installer, Homebrew, pulumi/actions) or
 the one ``scripts/build-pulumi.sh`` built from Go modules. The language host is found the way
 the CLI finds it: ``pulumi-language-python`` on PATH, else next to the ``pulumi`` binary. A
-short launcher script naming ``fallback_hosts`` (or, written by an older setup,
-``cwtenants.langhost``) is the project's fallback host; a binary is the official host.
+short launcher script naming ``fallback_hosts`` is the project's fallback host; one naming only
+``cwtenants.langhost`` was written by an older setup (that module is gone: setup rewrites it); a
+binary is the official host.
 
 ``python -m cwtenants.toolchain`` prints the same lines.
 """
@@ -26,14 +27,16 @@ def _version_tuple(text: str) -> tuple[int, ...] | None:
 
 
 def language_host(pulumi: Path) -> tuple[Path | None, str]:
-    """(path, "official" | "fallback" | "missing") of the pulumi-language-python the CLI would start."""
+    """(path, "official" | "fallback" | "outdated" | "missing") of the pulumi-language-python the CLI would start."""
     found = shutil.which("pulumi-language-python")
     path = Path(found) if found else pulumi.resolve().parent / "pulumi-language-python"
     if not path.exists():
         return None, "missing"
     head = path.read_bytes()[:4000]
-    if head.startswith(b"#!") and (b"fallback_hosts" in head or b"cwtenants.langhost" in head):
+    if head.startswith(b"#!") and b"fallback_hosts" in head:
         return path, "fallback"
+    if head.startswith(b"#!") and b"cwtenants.langhost" in head:
+        return path, "outdated"
     return path, "official"
 
 
@@ -62,6 +65,9 @@ def describe() -> list[tuple[bool, str]]:
     if kind == "missing":
         lines.append((False, "language host: pulumi-language-python not found next to pulumi or on PATH; "
                              "run scripts/setup.sh"))
+    elif kind == "outdated":
+        lines.append((False, f"language host: {path} was written by an older scripts/build-pulumi.sh and runs "
+                             "cwtenants.langhost, which no longer exists; run scripts/setup.sh (it rewrites it)"))
     elif kind == "fallback":
         lines.append((True, f"language host: the project's fallback (fallback_hosts/, see its README) at {path}"))
     else:

@@ -53,7 +53,7 @@ def test_a_failed_create_ends_with_the_error_and_no_host_traceback(prog):
     out = proc.stdout + proc.stderr
     assert "create refused by the test provider" in out
     assert "KeyboardInterrupt" not in out
-    for host_file in ("language_host.py", "program_runner.py", "langhost.py", "lifeline.py"):
+    for host_file in ("language_host.py", "program_runner.py", "lifeline.py"):
         assert host_file not in out
     assert proc.stdout.rstrip().splitlines()[-1].startswith("Duration")  # the summary is the last thing shown
     assert "Traceback" not in proc.stderr

@@ -60,6 +60,10 @@ def test_a_providers_agent_reaches_only_its_own_inbox_and_cannot_write(applied):
     assert d.api("GET", f"/inboxes/{ids['Alpha Support']}", token=ann).status_code == 200
     r = d.api("GET", f"/inboxes/{ids['Beta Support']}", token=ann)
     assert (r.status_code, r.json()) == (401, DENIED)
+    # nor who works there: the member list is a read of the inbox
+    assert d.api("GET", f"/inbox_members/{ids['Alpha Support']}", token=ann).status_code == 200
+    r = d.api("GET", f"/inbox_members/{ids['Beta Support']}", token=ann)
+    assert (r.status_code, r.json()) == (401, DENIED)
 
     before = d.api("GET", f"/inboxes/{ids['Alpha Support']}").json()
     team = {t["name"]: t["id"] for t in d.api("GET", "/teams").json()}["alpha team"]
@@ -95,7 +99,7 @@ def test_isolation_check_finds_a_person_planted_in_the_other_providers_inbox(app
     d.reset_stats()
     r = verify()
     assert r.exit_code == 0, r.output
-    assert d.stats()["total"] == 3 + 2 * 2  # 3 lists + inbox and team members of 2 providers
+    assert d.stats()["total"] == 1 + 3 + 2 * 2  # profile (role), 3 lists, inbox and team members of 2 providers
     assert f"  {OPS} (user" in r.stdout and "staff (" in r.stdout
 
     ann_id = {a["email"]: a["id"] for a in d.api("GET", "/agents").json()}[ANN]

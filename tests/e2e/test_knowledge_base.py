@@ -180,3 +180,57 @@ def test_offboarding_keeps_or_removes_articles_with_the_portal(empty_deployment,
         r = d.api("POST", "/portals/other-help/articles", {"article": {
             "title": "x", "slug": "acme-contact", "content": "x", "author_id": me(d)}})
         assert r.status_code == 200
+
+
+def test_plan_and_drift_show_help_center_content(empty_deployment):
+    """`cwtenants plan` / `drift` compare categories and articles read-only: the article index pages
+    carry the content, so no article is read one by one; a changed paragraph is shown."""
+    import json
+    import subprocess
+    import sys
+
+    def cwtenants(*args):
+        return subprocess.run([sys.executable, "-m", "cwtenants.cli", *args, "-d", "providers"], cwd=d.cwd,
+                              env=d.env(), capture_output=True, text=True, timeout=300)
+
+    d = empty_deployment
+    d.write_provider("acme", provider_doc())
+    body = f"# Contact\n\n{PARA_1}\n\n{PARA_2}\n"
+    write_article(d, "acme", "en", "acme-contact", "Contact us", body, category="start", status="published")
+    write_article(d, "acme", "en", "acme-invoices", "Invoices", "Invoices are sent monthly.\n", category="start")
+    before = cwtenants("plan", "--json", "-q")
+    assert before.returncode == 2, before.stdout + before.stderr
+    objs = {(o["kind"], o["key"]): o["status"] for o in json.loads(before.stdout)["providers"][0]["objects"]}
+    assert objs[("category", "en/start")] == objs[("article", "acme-contact")] == "create", objs
+    d.up()
+
+    d.reset_stats()
+    r = cwtenants("drift", "-q", "--verbose")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "= article 'acme-contact' in sync" in r.stdout and "= category 'en/billing' in sync" in r.stdout
+    routes = d.stats()["by_route"]
+    assert routes.get("GET /api/v1/accounts/{account_id}/portals/{slug}/articles") == 1, routes
+    assert routes.get("GET /api/v1/accounts/{account_id}/portals/{slug}/categories") == 1, routes
+    assert not [r for r in routes if "/articles/{item_id}" in r], routes  # no per-article read
+
+    # changed in the Chatwoot UI: one paragraph of an article, and an article no file claims
+    live = articles(d, "acme-help")["acme-contact"]
+    d.api("PATCH", f"/portals/acme-help/articles/{live['id']}",
+          {"article": {"content": body.replace(PARA_2, "Agents answer within one hour.")}})
+    d.api("POST", "/portals/acme-help/articles", {"article": {
+        "title": "Written by hand", "slug": "hand-written", "content": "x", "author_id": me(d)}})
+    r = cwtenants("drift", "-q")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "~ article 'acme-contact' would be updated" in r.stdout
+    assert "content: +1 -1 lines (live -> catalog)" in r.stdout
+    assert "- Agents answer within one hour." in r.stdout and f"+ {PARA_2}" in r.stdout
+    assert "hand-written" not in r.stdout  # additive: kept, not drift (listed with --verbose)
+    assert "1 Help Center objects no file claims (kept)" in r.stdout
+    assert "? article 'hand-written' is in Chatwoot only" in cwtenants("plan", "-q", "--verbose").stdout
+
+    # authoritative: `pulumi up` would delete it, so plan says so
+    d.write_provider("acme", provider_doc(articles="authoritative"))
+    r = cwtenants("plan", "-q")
+    assert r.returncode == 2 and "- article 'hand-written' would be deleted" in r.stdout, r.stdout + r.stderr
+    r = cwtenants("plan", "-q", "--no-content")
+    assert "hand-written" not in r.stdout and "were not compared (--no-content)" in r.stdout, r.stdout

@@ -104,6 +104,41 @@ def test_agent_reading_a_foreign_inbox_is_401(admin, agent):
     assert agent.get(f"{A1}/inboxes/987654").status_code == 404  # the lookup comes before the policy
 
 
+def test_agent_reading_a_foreign_inbox_member_list_is_401(admin, agent):
+    """The member list is a read of the inbox: the same rule as GET /inboxes/:id."""
+    mine, other = new_inbox(admin, "Members mine"), new_inbox(admin, "Members other")
+    me = agent.get("/api/v1/profile").json()["id"]
+    assert admin.post(f"{A1}/inbox_members", json={"inbox_id": mine["id"], "user_ids": [me]}).status_code == 200
+    r = agent.get(f"{A1}/inbox_members/{mine['id']}")
+    assert r.status_code == 200 and [m["id"] for m in r.json()["payload"]] == [me]
+    r = agent.get(f"{A1}/inbox_members/{other['id']}")
+    assert r.status_code == 401 and r.json() == DENIED
+    assert admin.get(f"{A1}/inbox_members/{other['id']}").json() == {"payload": []}
+    assert agent.get(f"{A1}/inbox_members/987654").status_code == 404  # the lookup comes before the policy
+
+
+def test_agent_writes_to_any_inbox_are_401_and_change_nothing(admin, agent):
+    """Every per-inbox write needs an administrator, member inbox or not."""
+    mine, other = new_inbox(admin, "Writes mine"), new_inbox(admin, "Writes other")
+    me = agent.get("/api/v1/profile").json()["id"]
+    assert admin.post(f"{A1}/inbox_members", json={"inbox_id": mine["id"], "user_ids": [me]}).status_code == 200
+    for inbox in (mine, other):
+        i = inbox["id"]
+        for method, path, body in (
+                ("PATCH", f"{A1}/inboxes/{i}", {"name": "renamed by agent"}),
+                ("POST", f"{A1}/inboxes/{i}/reset_secret", None),
+                ("DELETE", f"{A1}/inboxes/{i}", None),
+                ("POST", f"{A1}/inbox_members", {"inbox_id": i, "user_ids": [me]}),
+                ("PATCH", f"{A1}/inbox_members", {"inbox_id": i, "user_ids": []}),
+                ("DELETE", f"{A1}/inbox_members", {"inbox_id": i, "user_ids": [me]})):
+            r = agent.request(method, path, json=body)
+            assert (r.status_code, r.json()) == (401, DENIED), (method, path)
+        now = admin.get(f"{A1}/inboxes/{i}").json()
+        assert (now["name"], now["secret"]) == (inbox["name"], inbox["secret"])
+    assert [m["id"] for m in admin.get(f"{A1}/inbox_members/{mine['id']}").json()["payload"]] == [me]
+    assert admin.get(f"{A1}/inbox_members/{other['id']}").json() == {"payload": []}
+
+
 # ---------------------------------------------------------------- shapes
 def test_member_objects_carry_custom_role_id(admin):
     a = new_agent(admin, "shape@example.com")

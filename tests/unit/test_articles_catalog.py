@@ -223,3 +223,30 @@ def test_sample_catalog_has_a_knowledge_base():
     for p in c.providers:
         assert p.articles, p.slug
         assert sum(a.template is not None for a in p.articles) >= 1
+
+
+def test_every_problem_of_an_article_file_in_one_pass(cat):
+    """A front matter schema error does not hide the file's other problems: each one comes with its
+    own line (schema errors, an undeclared category, an empty body)."""
+    f = write(cat / "acme/articles/en/acme-x.md",
+              "---\ntitle: X\nstatus: live\ncategory: nowhere\nposition: -1\ncolour: red\n---\n\n")
+    probs = [p for p in problems_of(cat) if p.file == str(f)]
+    got = {(p.line, p.field) for p in probs}
+    assert got == {(3, "status"), (4, "category"), (5, "position"), (6, "colour"), (7, "<body>")}, probs
+    assert any("category 'nowhere' is not declared in portal.categories.en" in p.message for p in probs)
+
+
+def test_template_problems_in_one_pass(cat):
+    """A template with a schema error still reports its placeholder syntax problems and its category."""
+    f = write(cat / "_articles/en/t.md",
+              "---\ntitle: \"Hi {{ provider.name }}\"\ntags: nope\ncategory: gone\n---\n{% if x %}\n"
+              "{{ provider.nope }}\n")
+    probs = [p for p in problems_of(cat) if p.file == str(f)]
+    got = {(p.line, p.field) for p in probs}
+    assert {(3, "tags"), (4, "category"), (6, "<body>"), (7, "<body>")} <= got, probs
+
+
+def test_yaml_error_and_empty_body_in_one_pass(cat):
+    f = write(cat / "acme/articles/en/acme-y.md", "---\ntitle: [unclosed\n---\n\n")
+    got = {(p.line, p.field) for p in problems_of(cat) if p.file == str(f)}
+    assert any(field == "<yaml>" for _, field in got) and (3, "<body>") in got, got

@@ -373,11 +373,12 @@ def test_doctor_all_ok(live):
 
 def test_plan_and_drift_refuse_an_agent_token(live, emu, catalog):
     # an agent lists only its own inboxes: the comparison would report everything as missing (issue 14)
-    for cmd in ("plan", "drift", "adopt"):
+    # verify-isolation too: it would see the other providers' inboxes as "not found" and say "isolated"
+    for cmd in ("plan", "drift", "adopt", "verify-isolation"):
         r = run(cmd, "-d", str(catalog), env={**live, "CHATWOOT_API_TOKEN": emu.tokens["agent_token"]})
         assert r.exit_code == 1, r.output
         assert "role 'agent'" in r.output and "administrator" in r.output
-        assert "would be created" not in r.output
+        assert "would be created" not in r.output and "isolated" not in r.output
 
 
 def test_doctor_checks_the_platform_token(live, emu):

@@ -65,7 +65,6 @@ def test_an_older_cli_or_cwt_pulumi_build_means_the_built_one(tmp_path):
 @pytest.mark.parametrize("launcher, kind", [
     (b"\x7fELF...", "official"),
     (b"#!/bin/sh\nexec python -u -c 'from fallback_hosts.language_host import main'\n", "fallback"),
-    (b"#!/bin/sh\nexec \"$py\" -u -m cwtenants.langhost \"$@\"\n", "fallback"),  # written by an older setup
 ])
 def test_describe_names_the_cli_and_the_language_host(tmp_path, monkeypatch, launcher, kind):
     from importlib import metadata
@@ -86,6 +85,16 @@ def test_describe_warns_about_an_old_cli_and_a_missing_host(tmp_path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     [(fine, msg)] = toolchain.describe()
     assert not fine and "not on PATH" in msg
+
+
+def test_describe_warns_about_a_launcher_written_by_an_older_setup(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    old = b"#!/bin/sh\nexec \"$py\" -u -m cwtenants.langhost \"$@\"\n"  # the module is gone
+    monkeypatch.setenv("PATH", f"{fake_cli(tmp_path / 'bin', metadata.version('pulumi'), old)}:/usr/bin:/bin")
+    (cli_fine, _), (host_fine, host_msg) = toolchain.describe()
+    assert cli_fine and not host_fine
+    assert "older scripts/build-pulumi.sh" in host_msg and "run scripts/setup.sh" in host_msg
 
 
 def test_ci_installs_the_official_cli_at_the_pin_and_go_modules_only_on_request():
@@ -139,8 +148,7 @@ def test_the_fallback_hosts_stand_apart_from_the_product():
     assert {p.name for p in hosts} >= {"language_host.py", "program_runner.py", "provider_host.py", "lifeline.py"}
     assert all("cwtenants" not in imports(p) for p in hosts)
     product = [p for p in (ROOT / "infra" / "cwtenants").rglob("*.py") if "fallback_hosts" in imports(p)]
-    assert sorted(p.name for p in product) == ["langhost.py", "provider_host.py"]
-    assert all(len(p.read_text().splitlines()) < 25 for p in product)  # forwarders, not hosts
+    assert product == []  # the product package neither is nor forwards to a host
 
 
 def test_fallback_readme_lists_exactly_what_the_language_host_implements():

@@ -61,10 +61,10 @@ def test_isolation_check_finds_a_person_planted_in_two_providers_inboxes(emu, tm
     assert "isolated: no provider's person can reach another provider's inbox or team" in result.output
     assert "lead@m.example: providers alpha, beta (shared: true)" in result.output
     assert "admin@marketplace.example (user 1): not in the catalog" in result.output
-    # 3 list calls + inbox members and team members of each of the 2 providers
+    # the token's role (profile), 3 list calls, inbox members and team members of each of the 2 providers
     stats = emu.control("GET", "stats")
-    assert stats["total"] == 3 + 2 * 2, stats
-    assert stats["by_method"] == {"GET": 7}
+    assert stats["total"] == 1 + 3 + 2 * 2, stats
+    assert stats["by_method"] == {"GET": 8}
 
     # plant Ann (alpha's person) in beta's inbox
     api(emu, "POST", "/inbox_members", {"inbox_id": corners["beta"], "user_ids": [people["ann@alpha.example"]]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
+from .. import policy
 from ..core import Emulator
 from ..errors import not_found, ok, server_error, unprocessable
 from ..params import read_body
@@ -12,14 +13,22 @@ from .agents import render_agents
 from .inboxes import get_inbox
 
 
+def _members(emu: Emulator, account: dict, inbox: dict) -> dict:
+    return {"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])}
+
+
 async def inbox_members_index(request: Request):
     emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request)
+    _, account, au, _ = emu.account_auth(request)
     inbox = get_inbox(emu, request, account)
-    return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
+    policy.require_inbox_read(emu.store, au, inbox)  # like GET /inboxes/:id: an agent only on its own inboxes
+    return ok(_members(emu, account, inbox))
 
 
-async def _inbox_members_body(emu: Emulator, request: Request, account: dict, need_ids: bool = True):
+async def _member_write(request: Request, need_ids: bool = True) -> tuple[Emulator, dict, dict, list]:
+    """What every member write starts with: an administrator, then the inbox and user ids of the body."""
+    emu: Emulator = request.app.state.emu
+    _, account, _, _ = emu.account_auth(request, write=True)
     params, _ = await read_body(request)
     inbox = emu.store.get("inboxes", params.get("inbox_id"), account["id"])
     if inbox is None:
@@ -29,7 +38,7 @@ async def _inbox_members_body(emu: Emulator, request: Request, account: dict, ne
         if need_ids:
             raise server_error()  # docs/chatwoot-behaviour.md#inbox-members missing user_ids → 500
         user_ids = []
-    return inbox, user_ids
+    return emu, account, inbox, user_ids
 
 
 def _int_ids(ids: list) -> list[int]:
@@ -53,28 +62,22 @@ def _add_inbox_members(emu: Emulator, inbox: dict, ids: list) -> None:
 
 
 async def inbox_members_create(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    inbox, ids = await _inbox_members_body(emu, request, account)
+    emu, account, inbox, ids = await _member_write(request)
     _add_inbox_members(emu, inbox, ids)
-    return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
+    return ok(_members(emu, account, inbox))
 
 
 async def inbox_members_update(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    inbox, ids = await _inbox_members_body(emu, request, account)
+    emu, account, inbox, ids = await _member_write(request)
     _add_inbox_members(emu, inbox, ids)
     keep = set(_int_ids(ids))
     current = emu.store.members("inbox_members", inbox["id"])
     emu.store.remove_members("inbox_members", inbox["id"], [u for u in current if u not in keep])
-    return ok({"payload": render_agents(emu, account["id"], member_table="inbox_members", member_key=inbox["id"])})
+    return ok(_members(emu, account, inbox))
 
 
 async def inbox_members_delete(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    inbox, ids = await _inbox_members_body(emu, request, account, need_ids=False)
+    emu, account, inbox, ids = await _member_write(request, need_ids=False)
     emu.store.remove_members("inbox_members", inbox["id"], _int_ids(ids))
     return ok()
 

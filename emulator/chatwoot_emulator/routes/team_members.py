@@ -12,6 +12,14 @@ from .agents import render_agents
 from .teams import get_team
 
 
+async def _member_write(request: Request) -> tuple[Emulator, dict, dict, list]:
+    """What every member write starts with: an administrator, the team, then the request's user ids."""
+    emu: Emulator = request.app.state.emu
+    _, account, _, _ = emu.account_auth(request, write=True)
+    team = get_team(emu, request, account)
+    return emu, account, team, await _team_member_ids(emu, request, account)
+
+
 async def _team_member_ids(emu: Emulator, request: Request, account: dict) -> list:
     params, _ = await read_body(request)
     ids = params.get("user_ids")
@@ -49,19 +57,13 @@ def _team_add(emu: Emulator, team: dict, ids: list) -> list[int]:
 
 
 async def team_members_create(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    team = get_team(emu, request, account)
-    ids = await _team_member_ids(emu, request, account)
+    emu, account, team, ids = await _member_write(request)
     added = _team_add(emu, team, ids)
     return ok(_team_agents(emu, account, team, only=added))  # only the newly added
 
 
 async def team_members_update(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    team = get_team(emu, request, account)
-    ids = await _team_member_ids(emu, request, account)
+    emu, account, team, ids = await _member_write(request)
     current = emu.store.members("team_members", team["id"])
     _team_add(emu, team, ids)
     emu.store.remove_members("team_members", team["id"], [u for u in current if u not in ids])
@@ -69,10 +71,7 @@ async def team_members_update(request: Request):
 
 
 async def team_members_delete(request: Request):
-    emu: Emulator = request.app.state.emu
-    _, account, _, _ = emu.account_auth(request, write=True)
-    team = get_team(emu, request, account)
-    ids = await _team_member_ids(emu, request, account)
+    emu, account, team, ids = await _member_write(request)
     current = emu.store.members("team_members", team["id"])
     emu.store.remove_members("team_members", team["id"], [u for u in current if u in ids])
     return ok()

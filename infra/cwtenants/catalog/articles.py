@@ -139,6 +139,7 @@ class ArticleFile:
     offset: int  # line of the first front matter line minus 1
     body_line: int
     placeholders: tuple[Placeholder, ...] = ()
+    valid: bool = True  # False: the file has problems (reported); checked further, never rendered
 
     def where(self, path: tuple) -> tuple[int, int]:
         line, col = self.doc.position(path)
@@ -171,42 +172,50 @@ def parse_article(path: Path, locale: str, templated: bool = True,
     offset = 1
     hint = (" (a value that starts with '{{' must be quoted: title: \"{{ provider.name }} ...\")"
             if any(ln.split(":", 1)[-1].strip().startswith("{") for ln in lines[1:end]) else "")
+    # Every problem of the file in one pass: YAML, front matter schema, body, placeholders (and, in
+    # provider_articles, the category). A field with a problem is left out of what is checked next.
     problems = [_problem(display, i.line + offset, i.col, "<yaml>" if not i.path else ".".join(map(str, i.path)),
                          i.message + (hint if i.message.startswith("YAML") else "")) for i in doc.issues]
-    if problems:
-        return None, problems
-    if not isinstance(doc.data, dict):
-        return None, [_problem(display, 2, 1, "<front matter>", "front matter must be a mapping with at least title")]
-    try:
-        front = FrontMatter.model_validate(doc.data)
-    except ValidationError as exc:
-        out = []
-        for err in exc.errors():
-            p = _problem_from_error(display, doc, err, FrontMatter)
-            out.append(replace(p, line=p.line + offset))
-        return None, out
+    good: dict[str, Any] = {}
+    if not problems and not isinstance(doc.data, dict):
+        problems.append(_problem(display, 2, 1, "<front matter>", "front matter must be a mapping with at least title"))
+    elif not problems:
+        try:
+            front = FrontMatter.model_validate(doc.data)
+        except ValidationError as exc:
+            bad = set()
+            for err in exc.errors():
+                p = _problem_from_error(display, doc, err, FrontMatter)
+                problems.append(replace(p, line=p.line + offset))
+                bad.add(err["loc"][0] if err["loc"] else None)
+            good = {k: v for k, v in doc.data.items() if k in FrontMatter.model_fields and k not in bad}
+        else:
+            good = front.model_dump()
+    front = FrontMatter.model_construct(**{k: good.get(k) for k in FrontMatter.model_fields})
     body_start = end + 1
     while body_start < len(lines) and not lines[body_start].strip():
         body_start += 1
     body = "\n".join(lines[body_start:]).rstrip() + "\n"
     if not body.strip():
-        return None, [_problem(display, end + 1, 1, "<body>", "the article has no content (Chatwoot requires it)")]
+        problems.append(_problem(display, end + 1, 1, "<body>", "the article has no content (Chatwoot requires it)"))
     art = ArticleFile(display, locale, path.stem, front, body, doc, offset, body_start + 1)
-    if not templated:
-        return art, []
-    found, syntax = [], []
-    for key in ("title", "description"):
-        value = getattr(front, key)
-        if value:
-            line, col = art.where((key,))
-            f, s = scan(value, line, col + len(key) + 2)
-            found += f
-            syntax += [(ln, cl, msg, key) for ln, cl, msg in s]
-    f, s = scan(body, art.body_line)
-    found += f
-    syntax += [(ln, cl, msg, "<body>") for ln, cl, msg in s]
-    problems = [_problem(display, ln, cl, fld, msg) for ln, cl, msg, fld in syntax]
-    return (replace(art, placeholders=tuple(found)) if not problems else None), problems
+    if templated:
+        found, syntax = [], []
+        for key in ("title", "description"):
+            value = getattr(front, key)
+            if value and isinstance(value, str):
+                line, col = art.where((key,))
+                f, s = scan(value, line, col + len(key) + 2)
+                found += f
+                syntax += [(ln, cl, msg, key) for ln, cl, msg in s]
+        f, s = scan(body, art.body_line)
+        found += f
+        syntax += [(ln, cl, msg, "<body>") for ln, cl, msg in s]
+        problems += [_problem(display, ln, cl, fld, msg) for ln, cl, msg, fld in syntax]
+        art = replace(art, placeholders=tuple(found))
+    # an article with problems is still returned (valid=False) so the checks that need the whole
+    # catalog (its category) run too; it is never rendered
+    return replace(art, valid=not problems), problems
 
 
 def _slug_problem(display: str, name: str) -> str | None:
@@ -344,16 +353,18 @@ def provider_articles(parsed, templates: dict[tuple[str, str], ArticleFile]) -> 
                 chosen.append((art, template_slug(spec.slug, name), name))
     result: list[ArticleSpec] = []
     for art, slug, template in chosen:
-        a, more = render(art, spec, slug, template)
-        problems += more
-        if a is None:
-            continue
-        result.append(a)
-        if a.category and (a.locale, a.category) not in cats:
-            known = sorted(s for loc, s in cats if loc == a.locale)
+        if art.valid:  # a file with problems is only checked further, never rendered
+            a, more = render(art, spec, slug, template)
+            problems += more
+            if a is None:
+                continue
+            result.append(a)
+        category = art.front.category
+        if category and (art.locale, category) not in cats:
+            known = sorted(s for loc, s in cats if loc == art.locale)
             whose = f" of provider {spec.slug}" if template else ""
-            problems.append(_problem(a.source, *art.where(("category",)), "category",
-                                     f"category '{a.category}' is not declared in portal.categories.{a.locale}"
+            problems.append(_problem(art.file, *art.where(("category",)), "category",
+                                     f"category '{category}' is not declared in portal.categories.{art.locale}"
                                      f"{whose} (declared: {', '.join(known) or 'none'})"))
     order = {loc: i for i, loc in enumerate(locales)}
     result.sort(key=lambda a: (order[a.locale], a.slug))

@@ -34,7 +34,7 @@ from pulumi.dynamic import (
 )
 
 from ..chatwoot import ChatwootClient, Settings
-from ..chatwoot.errors import ChatwootError, ConfigError, OutcomeUnknown, Unauthorized
+from ..chatwoot.errors import ChatwootError, ConfigError, NotFound, OutcomeUnknown, Unauthorized
 
 
 class ReconcileError(RuntimeError):
@@ -376,6 +376,11 @@ class KindProvider(ResourceProvider):
         self.kind.delete(client(), id_, props)
 
 
+def text_or_none(v: Any) -> str | None:
+    """"" and null both mean "not set" for Chatwoot's optional text fields: compare them as None."""
+    return v if v not in (None, "") else None
+
+
 def find_or_create(
     find: Callable[[bool], dict | None],
     post: Callable[[], dict],
@@ -413,6 +418,45 @@ def find_or_create(
         if live is None:
             raise
         return live, True
+
+
+def settle_created(kind: ObjectKind, live: dict, adopted: bool, inputs: dict, what: str, list_key: str,
+                   patch: Callable[[dict], dict], created: tuple | None = None) -> dict:
+    """What follows ``find_or_create``: an adopted object must not belong to another provider of
+    the stack (``claimed_by``) and is announced; a new one is remembered as ``created`` (see
+    ``created_empty``); either goes into the list cache, and is PATCHed (``patch(live)``) when it
+    differs from the inputs (adopted as it was, or defaults the POST ignored)."""
+    if adopted:
+        claimed_by(live, inputs, what)
+        say(f"{what} (id {live['id']}) already exists: adopting it")
+    elif created is not None:
+        created_empty.add(created)
+    lists.upsert(list_key, live)
+    if kind.normalise(live) != kind.normalise_inputs(inputs):
+        live = patch(live)
+        lists.upsert(list_key, live)
+    return live
+
+
+def patch_managed(c: ChatwootClient, path: str, payload: dict, list_key: str, what: str) -> dict:
+    """PATCH an object the stack manages and keep the list cache current; 404 → ``vanished(what)``."""
+    try:
+        live = c.patch(path, payload)
+    except NotFound:
+        raise vanished(what) from None
+    lists.upsert(list_key, live)
+    return live
+
+
+def delete_managed(c: ChatwootClient, path: str, list_key: str, id_: str) -> bool:
+    """DELETE an object and drop it from the list cache; False when it was already gone (404)."""
+    try:
+        c.delete(path)
+        gone_before = False
+    except NotFound:
+        gone_before = True
+    lists.drop(list_key, int(id_))
+    return not gone_before
 
 
 def vanished(what: str) -> ReconcileError:

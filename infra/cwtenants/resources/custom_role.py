@@ -21,8 +21,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
-from ..chatwoot.errors import NotFound
-from .base import Gone, KindProvider, ObjectKind, find_or_create, lists, say, vanished
+from .base import Gone, KindProvider, ObjectKind, delete_managed, find_or_create, lists, patch_managed, settle_created
 
 LIST = "custom_roles"
 
@@ -69,11 +68,9 @@ class CustomRoleKind(ObjectKind):
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
         live, adopted = find_or_create(lambda fresh: self.find(c, inputs["name"], fresh),
                                        lambda: c.post("/custom_roles", body(inputs)))
-        if adopted:
-            say(f"custom role {inputs['name']!r} (id {live['id']}) already exists: adopting it")
-        lists.upsert(LIST, live)
-        if self.normalise(live) != self.normalise_inputs(inputs):
-            live = self.update(c, str(live["id"]), {}, inputs)
+        # stack-level: no provider claims it (its inputs have no claimed_ids)
+        live = settle_created(self, live, adopted, inputs, f"custom role {inputs['name']!r}", LIST,
+                              lambda live: self.update(c, str(live["id"]), {}, inputs))
         return str(live["id"]), live
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
@@ -83,19 +80,10 @@ class CustomRoleKind(ObjectKind):
         raise Gone()
 
     def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
-        try:
-            live = c.patch(f"/custom_roles/{id_}", body(news))
-        except NotFound:
-            raise vanished(f"custom role {news.get('name')!r} ({id_})") from None
-        lists.upsert(LIST, live)
-        return live
+        return patch_managed(c, f"/custom_roles/{id_}", body(news), LIST, f"custom role {news.get('name')!r} ({id_})")
 
     def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
-        try:
-            c.delete(f"/custom_roles/{id_}")
-        except NotFound:
-            pass
-        lists.drop(LIST, int(id_))
+        delete_managed(c, f"/custom_roles/{id_}", LIST, id_)
 
 
 class CustomRoleProvider(KindProvider):

@@ -22,11 +22,16 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import (Gone, KindProvider, ObjectKind, ReconcileError, claimed_by, created_empty, find_or_create, lists,
-                   say, vanished)
+from .base import (Gone, KindProvider, ObjectKind, ReconcileError, delete_managed, find_or_create, lists, patch_managed,
+                   say, settle_created, text_or_none)
 
 LIST = "inboxes"
 API_CHANNEL = "Channel::Api"
+
+
+def list_inboxes(c: ChatwootClient) -> list[dict]:
+    """``GET /inboxes``: ``{"payload": [inbox, ...]}``, every channel type (an agent's token: its own only)."""
+    return (c.get("/inboxes") or {}).get("payload") or []
 
 
 def desired(spec, portal_id: Any = None) -> dict[str, Any]:
@@ -61,10 +66,6 @@ def body(inputs: dict, create: bool) -> dict:
     return b
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
 class InboxKind(ObjectKind):
     name = "inbox"
     compared = ("name", "timezone", "greeting_enabled", "greeting_message", "webhook_url",
@@ -78,22 +79,15 @@ class InboxKind(ObjectKind):
             "name": inputs.get("name"),
             "timezone": inputs.get("timezone") or "UTC",
             "greeting_enabled": bool(inputs.get("greeting_enabled")),
-            "greeting_message": _text(inputs.get("greeting_message")),
-            "webhook_url": _text(inputs.get("webhook_url")),
+            "greeting_message": text_or_none(inputs.get("greeting_message")),
+            "webhook_url": text_or_none(inputs.get("webhook_url")),
             "enable_auto_assignment": bool(inputs.get("enable_auto_assignment", True)),
-            "portal_slug": _text(inputs.get("portal_slug")),
+            "portal_slug": text_or_none(inputs.get("portal_slug")),
         }
 
     def normalise(self, live: dict) -> dict:
-        return {
-            "name": live.get("name"),
-            "timezone": live.get("timezone") or "UTC",
-            "greeting_enabled": bool(live.get("greeting_enabled")),
-            "greeting_message": _text(live.get("greeting_message")),
-            "webhook_url": _text(live.get("webhook_url")),
-            "enable_auto_assignment": bool(live.get("enable_auto_assignment", True)),
-            "portal_slug": _text((live.get("help_center") or {}).get("slug")),
-        }
+        # the live inbox read like inputs; its portal shows only as help_center.slug
+        return self.normalise_inputs(dict(live, portal_slug=(live.get("help_center") or {}).get("slug")))
 
     def server_outputs(self, live: dict) -> dict:
         return {
@@ -103,7 +97,7 @@ class InboxKind(ObjectKind):
         }
 
     def _all(self, c: ChatwootClient, fresh: bool = False) -> list[dict]:
-        return lists.get(LIST, lambda: (c.get("/inboxes") or {}).get("payload") or [], fresh=fresh)
+        return lists.get(LIST, lambda: list_inboxes(c), fresh=fresh)
 
     def find(self, c: ChatwootClient, name: str, fresh: bool = False) -> dict | None:
         matches = [i for i in self._all(c, fresh) if i.get("name") == name and i.get("channel_type") == API_CHANNEL]
@@ -123,15 +117,9 @@ class InboxKind(ObjectKind):
             lambda fresh: self.find(c, inputs["name"], fresh),
             lambda: c.post("/inboxes", body(inputs, create=True)),
         )
-        if adopted:
-            claimed_by(live, inputs, f"inbox '{live['name']}'")
-            say(f"inbox '{live['name']}' (id {live['id']}) already exists: adopting it")
-        else:
-            created_empty.add(("inbox", int(live["id"])))
-        lists.upsert(LIST, live)
-        if self.normalise(live) != self.normalise_inputs(inputs):
-            live = c.patch(f"/inboxes/{live['id']}", body(inputs, create=False))
-            lists.upsert(LIST, live)
+        live = settle_created(self, live, adopted, inputs, f"inbox '{live['name']}'", LIST,
+                              lambda live: c.patch(f"/inboxes/{live['id']}", body(inputs, create=False)),
+                              created=("inbox", int(live["id"])))
         return str(live["id"]), live
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
@@ -144,23 +132,16 @@ class InboxKind(ObjectKind):
             raise Gone() from None
 
     def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
-        try:
-            live = c.patch(f"/inboxes/{id_}", body(news, create=False))
-        except NotFound:
-            raise vanished(f"inbox {id_} of provider {news.get('provider_slug')}") from None
-        lists.upsert(LIST, live)
-        return live
+        return patch_managed(c, f"/inboxes/{id_}", body(news, create=False), LIST,
+                             f"inbox {id_} of provider {news.get('provider_slug')}")
 
     def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
         who = f"inbox {id_} of provider {props.get('provider_slug')}"
         if props.get("offboarding") != "delete":
             say(f"{who} retained in Chatwoot with its conversations (offboarding: {props.get('offboarding')})")
             return
-        try:
-            c.delete(f"/inboxes/{id_}")
-        except NotFound:
-            return
-        lists.drop(LIST, int(id_))
+        if not delete_managed(c, f"/inboxes/{id_}", LIST, id_):
+            return  # already gone
         # docs/chatwoot-behaviour.md#asynchronous-deletion: the row goes away when Chatwoot's background job runs.
         deadline = time.monotonic() + float(os.environ.get("CWT_INBOX_DELETE_WAIT", "30"))
         while time.monotonic() < deadline:

@@ -35,8 +35,19 @@ from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
 from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, chatwoot_marker, client, created_empty,
                    guard_chatwoot, lists, say, vanished)
+from .inbox import API_CHANNEL, list_inboxes
 
 AUTHORITATIVE = "authoritative"
+
+
+def team_members_of(c: ChatwootClient, team_id: Any) -> list[dict]:
+    """``GET /teams/<id>/team_members``: a bare array of agents."""
+    return c.get(f"/teams/{team_id}/team_members") or []
+
+
+def inbox_members_of(c: ChatwootClient, inbox_id: Any) -> list[dict]:
+    """``GET /inbox_members/<id>``: ``{"payload": [agent, ...]}`` (an agent's token: its own inboxes only)."""
+    return (c.get(f"/inbox_members/{inbox_id}") or {}).get("payload") or []
 
 
 def desired(spec, target_id: Any, user_ids: Any, target_name: str | None = None) -> dict[str, Any]:
@@ -188,7 +199,7 @@ class TeamMembersKind(MembersKind):
     what = "team"
 
     def list(self, c: ChatwootClient, target: int) -> list[dict]:
-        return c.get(f"/teams/{target}/team_members") or []
+        return team_members_of(c, target)
 
     def find_target(self, c: ChatwootClient, name: str) -> int | None:
         key = name.lower()
@@ -204,11 +215,11 @@ class InboxMembersKind(MembersKind):
     what = "inbox"
 
     def list(self, c: ChatwootClient, target: int) -> list[dict]:
-        return (c.get(f"/inbox_members/{target}") or {}).get("payload") or []
+        return inbox_members_of(c, target)
 
     def find_target(self, c: ChatwootClient, name: str) -> int | None:
-        inboxes = lists.get("inboxes", lambda: (c.get("/inboxes") or {}).get("payload") or [])
-        found = [i for i in inboxes if i.get("name") == name and i.get("channel_type") == "Channel::Api"]
+        inboxes = lists.get("inboxes", lambda: list_inboxes(c))
+        found = [i for i in inboxes if i.get("name") == name and i.get("channel_type") == API_CHANNEL]
         return int(found[0]["id"]) if len(found) == 1 else None
 
     def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:

@@ -22,8 +22,8 @@ from pulumi.dynamic import CheckFailure, Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import ChatwootError, NotFound, ServerError, Unprocessable
-from .base import (Gone, KindProvider, ObjectKind, Refused, claimed_by, client, created_empty, find_or_create, lists,
-                   say, vanished)
+from .base import (Gone, KindProvider, ObjectKind, Refused, client, find_or_create, lists, say, settle_created,
+                   text_or_none, vanished)
 
 LIST = "portals"
 DEFAULT_COLOR = "#1f93ff"
@@ -71,6 +71,11 @@ def slug_taken_message(slug: str, provider: Any) -> str:
             "installation — portal slugs are unique installation-wide; choose another `portal.slug`")
 
 
+def list_portals(c: ChatwootClient) -> list[dict]:
+    """``GET /portals``: ``{"payload": [portal, ...], "meta": ...}``, the account's own portals (full objects)."""
+    return (c.get("/portals") or {}).get("payload") or []
+
+
 def slug_used_elsewhere(c: ChatwootClient, slug: str) -> bool | None:
     """Read-only: does another account's portal answer on the public Help Center address ``/hc/<slug>``?
 
@@ -87,12 +92,8 @@ def slug_used_elsewhere(c: ChatwootClient, slug: str) -> bool | None:
         return True if 200 <= status < 400 else None
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
 def _domain(v: Any) -> str | None:
-    v = _text(v)
+    v = text_or_none(v)
     if v and "://" in v:
         v = urlparse(v).hostname or v
     return v.lower() if v else None
@@ -117,9 +118,9 @@ class PortalKind(ObjectKind):
             "name": inputs.get("name"),
             "color": (inputs.get("color") or DEFAULT_COLOR).lower(),
             "locales": _locales(locales, locales[0]),
-            "header_text": _text(inputs.get("header_text")),
-            "page_title": _text(inputs.get("page_title")),
-            "homepage_link": _text(inputs.get("homepage_link")),
+            "header_text": text_or_none(inputs.get("header_text")),
+            "page_title": text_or_none(inputs.get("page_title")),
+            "homepage_link": text_or_none(inputs.get("homepage_link")),
             "custom_domain": _domain(inputs.get("custom_domain")),
             "archived": bool(inputs.get("archived", False)),
         }
@@ -128,23 +129,14 @@ class PortalKind(ObjectKind):
         config = live.get("config") or {}
         codes = [c.get("code") if isinstance(c, dict) else c for c in config.get("allowed_locales") or []]
         default = config.get("default_locale") or (live.get("meta") or {}).get("default_locale")
-        return {
-            "slug": live.get("slug"),
-            "name": live.get("name"),
-            "color": (live.get("color") or DEFAULT_COLOR).lower(),
-            "locales": _locales(codes, default),
-            "header_text": _text(live.get("header_text")),
-            "page_title": _text(live.get("page_title")),
-            "homepage_link": _text(live.get("homepage_link")),
-            "custom_domain": _domain(live.get("custom_domain")),
-            "archived": bool(live.get("archived", False)),
-        }
+        # the live portal read like inputs, its locales default first (as normalise_inputs expects them)
+        return self.normalise_inputs(dict(live, locales=_locales(codes, default)))
 
     def server_outputs(self, live: dict) -> dict:
         return {"portal_id": live["id"]}
 
     def _all(self, c: ChatwootClient, fresh: bool = False) -> list[dict]:
-        return lists.get(LIST, lambda: (c.get("/portals") or {}).get("payload") or [], fresh=fresh)
+        return lists.get(LIST, lambda: list_portals(c), fresh=fresh)
 
     def find(self, c: ChatwootClient, slug: str, fresh: bool = False) -> dict | None:
         return next((p for p in self._all(c, fresh) if p.get("slug") == slug), None)
@@ -162,15 +154,9 @@ class PortalKind(ObjectKind):
                 # docs/chatwoot-behaviour.md#duplicates-and-missing-objects: taken, but not in this account's list
                 raise Refused(slug_taken_message(slug, inputs.get("provider_slug"))) from None
             raise
-        if adopted:
-            claimed_by(live, inputs, f"portal '{slug}'")
-            say(f"portal '{slug}' (id {live['id']}) already exists: adopting it")
-        else:
-            created_empty.add(("portal", slug))  # no categories or articles to look up in it
-        lists.upsert(LIST, live)
-        if self.normalise(live) != self.normalise_inputs(inputs):
-            live = c.patch(f"/portals/{slug}", body(inputs))
-            lists.upsert(LIST, live)
+        live = settle_created(self, live, adopted, inputs, f"portal '{slug}'", LIST,
+                              lambda live: c.patch(f"/portals/{slug}", body(inputs)),
+                              created=("portal", slug))  # a new portal: no categories or articles to look up in it
         return str(live["id"]), live
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:

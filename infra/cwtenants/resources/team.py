@@ -14,7 +14,8 @@ from pulumi.dynamic import Resource
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, Unprocessable
-from .base import Gone, KindProvider, ObjectKind, claimed_by, created_empty, find_or_create, lists, say, vanished
+from .base import (Gone, KindProvider, ObjectKind, delete_managed, find_or_create, lists, patch_managed, say,
+                   settle_created, text_or_none)
 
 LIST = "teams"
 
@@ -41,10 +42,6 @@ def body(inputs: dict) -> dict:
     }
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
 class TeamKind(ObjectKind):
     name = "team"
     compared = ("name", "description", "allow_auto_assign")
@@ -53,7 +50,7 @@ class TeamKind(ObjectKind):
     def normalise_inputs(self, inputs: dict) -> dict:
         return {
             "name": (inputs.get("name") or "").lower(),
-            "description": _text(inputs.get("description")),
+            "description": text_or_none(inputs.get("description")),
             "allow_auto_assign": bool(inputs.get("allow_auto_assign", True)),
         }
 
@@ -77,15 +74,9 @@ class TeamKind(ObjectKind):
             # 422 "Name has already been taken": a concurrent run made it
             taken=lambda exc: isinstance(exc, Unprocessable),
         )
-        if adopted:
-            claimed_by(live, inputs, f"team '{live['name']}'")
-            say(f"team '{live['name']}' (id {live['id']}) already exists: adopting it")
-        else:
-            created_empty.add(("team", int(live["id"])))
-        lists.upsert(LIST, live)
-        if self.normalise(live) != self.normalise_inputs(inputs):
-            live = c.patch(f"/teams/{live['id']}", body(inputs))
-            lists.upsert(LIST, live)
+        live = settle_created(self, live, adopted, inputs, f"team '{live['name']}'", LIST,
+                              lambda live: c.patch(f"/teams/{live['id']}", body(inputs)),
+                              created=("team", int(live["id"])))
         return str(live["id"]), live
 
     def read(self, c: ChatwootClient, id_: str, props: dict) -> dict:
@@ -98,22 +89,14 @@ class TeamKind(ObjectKind):
             raise Gone() from None
 
     def update(self, c: ChatwootClient, id_: str, olds: dict, news: dict) -> dict:
-        try:
-            live = c.patch(f"/teams/{id_}", body(news))
-        except NotFound:
-            raise vanished(f"team {id_} of provider {news.get('provider_slug')}") from None
-        lists.upsert(LIST, live)
-        return live
+        return patch_managed(c, f"/teams/{id_}", body(news), LIST,
+                             f"team {id_} of provider {news.get('provider_slug')}")
 
     def delete(self, c: ChatwootClient, id_: str, props: dict) -> None:
         if props.get("offboarding") != "delete":
             say(f"team {id_} of provider {props.get('provider_slug')} retained in Chatwoot (offboarding: {props.get('offboarding')})")
             return
-        try:
-            c.delete(f"/teams/{id_}")
-        except NotFound:
-            pass
-        lists.drop(LIST, int(id_))
+        delete_managed(c, f"/teams/{id_}", LIST, id_)
 
 
 class TeamProvider(KindProvider):

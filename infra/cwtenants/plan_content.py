@@ -1,0 +1,117 @@
+"""Help Center content in ``cwtenants plan`` / ``cwtenants drift``: a portal's categories and articles.
+
+Read-only, like the rest of the plan. Chatwoot lists categories and articles one portal at a time,
+so the cost is per portal — and only for providers that declare content (``knowledge_base.wanted``):
+
+- a portal that does not exist yet: everything "would be created", no request;
+- a portal whose list entry counts no category and no article in any locale: the same, no request;
+- otherwise one ``GET /portals/<slug>/categories`` plus the article index, 25 articles per page.
+  The index pages carry each article's whole content, so articles are compared without any
+  per-article request: the live article's content hash (the one the Knowledge Base resource keeps
+  in the state) against the file's; only a differing article is compared field by field.
+
+An article or category in Chatwoot that no file claims is ``unclaimed`` (kept, not drift) with
+``portal.articles: additive`` and ``delete`` (drift: ``pulumi up`` deletes it) with ``authoritative``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from .catalog import ProviderSpec
+from .chatwoot import ChatwootClient
+from .plan import CREATE, DELETE, IN_SYNC, UNCLAIMED, UPDATE, Change, ObjectPlan, changes
+from .resources import article, category
+from .resources import knowledge_base as kb
+
+CATEGORY, ARTICLE = category.CategoryKind(), article.ArticleKind()
+
+
+def live_is_empty(portal: dict) -> bool:
+    """The portal's list entry counts no category and no article in any of its locales."""
+    locales = (portal.get("config") or {}).get("allowed_locales")
+    if not isinstance(locales, list) or not locales or not all(isinstance(x, dict) for x in locales):
+        return False
+    counts = [x.get(k) for x in locales for k in ("articles_count", "categories_count")]
+    counts.append((portal.get("meta") or {}).get("categories_count"))
+    return all(n == 0 for n in counts)
+
+
+def read_live(c: ChatwootClient, portal_slug: str) -> tuple[list[dict], list[dict]]:
+    """(categories, articles) of one portal: one category list, the article index page by page."""
+    cats = (c.get(f"/portals/{portal_slug}/categories") or {}).get("payload") or []
+    return cats, article.read_index(c, portal_slug)
+
+
+def _category_plans(want: dict, live: list[dict], mode: str) -> list[ObjectPlan]:
+    out = []
+    by_key = {f"{x.get('locale')}/{x.get('slug')}": x for x in live}
+    for key, cat in want.items():
+        desired = CATEGORY.normalise_inputs(cat)
+        found = by_key.get(key)
+        if found is None:
+            out.append(ObjectPlan("category", key, CREATE, [Change(k, None, v) for k, v in desired.items()]))
+            continue
+        have = CATEGORY.normalise(found)
+        if desired["position"] is None:  # not declared: Chatwoot's own position is fine
+            have["position"] = None
+        found_changes = changes(have, desired)
+        out.append(ObjectPlan("category", key, UPDATE if found_changes else IN_SYNC, found_changes))
+    out += [_unclaimed("category", key, x, mode) for key, x in sorted(by_key.items()) if key not in want]
+    return out
+
+
+def _article_plans(want: dict, live: list[dict], mode: str) -> list[ObjectPlan]:
+    out = []
+    by_slug = {a.get("slug"): a for a in live}
+    for slug, art in want.items():
+        found = by_slug.get(slug)
+        desired = ARTICLE.normalise_inputs(art)
+        if found is None:
+            out.append(ObjectPlan("article", slug, CREATE, [Change(k, None, v) for k, v in desired.items()]))
+            continue
+        have = ARTICLE._live_view(found, art)
+        if article.content_hash(have) == art.get("content_hash"):
+            out.append(ObjectPlan("article", slug, IN_SYNC))
+            continue
+        out.append(ObjectPlan("article", slug, UPDATE, changes(have, desired)))
+    out += [_unclaimed("article", slug, a, mode) for slug, a in sorted(by_slug.items(), key=lambda kv: str(kv[0]))
+            if slug not in want]
+    return out
+
+
+def _unclaimed(kind: str, key: str, live: dict, mode: str) -> ObjectPlan:
+    if mode == "authoritative":
+        return ObjectPlan(kind, key, DELETE, note=f"id {live.get('id')}, no file claims it; "
+                                                  "portal.articles: authoritative deletes it")
+    return ObjectPlan(kind, key, UNCLAIMED, note=f"id {live.get('id')}, written in Chatwoot, no file claims it; "
+                                                 "kept (portal.articles: additive)")
+
+
+def plan_content(c: ChatwootClient, spec: ProviderSpec, live_portal: dict | None) -> list[ObjectPlan]:
+    """The provider's categories and articles against its live portal (None: the portal is to be created)."""
+    if not kb.wanted(spec):
+        return []
+    want = kb.desired(spec)
+    if live_portal is None or live_is_empty(live_portal):
+        cats, arts = [], []
+    else:
+        cats, arts = read_live(c, live_portal.get("slug") or spec.portal.slug)
+    return (_category_plans(want["categories"], cats, want["mode"])
+            + _article_plans(want["articles"], arts, want["mode"]))
+
+
+def body_diff(live: Any, desired: Any, limit: int = 12) -> list[str]:
+    """A short summary of a changed article body: ``+a -b lines`` then the changed lines themselves."""
+    old = (live or "").splitlines()
+    new = (desired or "").splitlines()
+    lines = [ln for ln in difflib.unified_diff(old, new, lineterm="", n=0)
+             if not ln.startswith(("---", "+++", "@@"))]
+    added = sum(1 for ln in lines if ln.startswith("+"))
+    removed = sum(1 for ln in lines if ln.startswith("-"))
+    out = [f"content: +{added} -{removed} line{'' if added + removed == 1 else 's'} (live -> catalog)"]
+    shown = [f"  {ln[0]} {ln[1:]}" for ln in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"  … {len(lines) - limit} more changed line(s)")
+    return out + shown
