@@ -8,6 +8,11 @@ export CWT_ROOT="$_cwt_root"
 export PATH="$_cwt_root/.venv/bin:$_cwt_bin:$PATH"
 export PULUMI_HOME="${PULUMI_HOME:-$_cwt_root/.state/pulumi-home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_cwt_root/.state/backend}"
+# State written once per update instead of after every step (the self-managed backends rewrite the
+# whole state at each step: cost grows with the square of the stack). Same default as the apply
+# workflow and `cwtenants onboard`; a killed run is recovered as README "Recovering from an
+# interrupted run" says. PULUMI_SKIP_CHECKPOINTS=false before sourcing keeps Pulumi's own default.
+export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS:-true}"
 # Never download plugins: everything is built by scripts/setup.sh.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true

@@ -66,6 +66,9 @@ class Pulumi:
             NO_COLOR="1",
         )
         env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+        # scripts/env.sh (and so scripts/test.sh) exports PULUMI_SKIP_CHECKPOINTS=true: tests get
+        # Pulumi's own default unless they ask for it (extra_env), whatever shell they run from
+        env.pop("PULUMI_SKIP_CHECKPOINTS", None)
         env.update(self.extra_env)
         return env
 
