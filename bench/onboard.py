@@ -16,7 +16,14 @@ full `pulumi up` at 0 ms latency (set-up, not measured), then the emulator laten
 Requests are counted on the emulator's stats (reset before each step). "Requests about other
 providers" = requests of the step at N minus those of the same step at the smallest N, with the
 per-route counts required to be identical (any request about another provider would add a route
-or a count). Printed: times, ratios to the smallest N, requests, load average.
+or a count). Printed: wall times, CPU seconds of the command's process tree (``cwtenants`` +
+``pulumi`` + language host + provider processes, from ``getrusage(RUSAGE_CHILDREN)``), ratios to
+the smallest N, requests, load average.
+
+``--work DIR --reuse``: the populated stack of each N (Pulumi backend, emulator database, provider
+files) is copied to ``DIR/n<N>.populated`` after the set-up and restored from there by the next run
+with the same ``--work`` (same paths and emulator port), so repeated runs at N=1000 skip the
+set-up. ``--setup-only``: populate (and save) without measuring.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,10 +59,22 @@ def record(slug: str, name: str, offboarding: str = "archive") -> dict:
             "contacts": [{"email": f"owner@{slug}.example", "name": f"{name} Owner", "role": "agent"}]}
 
 
+def child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 class Cell:
-    def __init__(self, work: Path, n: int, emu: EmulatorProcess):
+    def __init__(self, work: Path, n: int, emu: EmulatorProcess, restored: bool = False):
         self.dir = work / f"n{n}"
-        self.dir.mkdir(parents=True)
+        if not restored:
+            self.dir.mkdir(parents=True)
+            self.write(n)
+        self.env_for(emu)
+        if not restored:
+            self.run(["pulumi", "stack", "init", "bench", "--non-interactive"])
+
+    def write(self, n: int) -> None:
         (self.dir / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
         (self.dir / "infra").symlink_to(ROOT / "infra")
         (self.dir / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml's `virtualenv: .venv`
@@ -64,10 +85,13 @@ class Cell:
             if doc.get("agents"):
                 doc["agents"] = [{**a, "shared": True} for a in doc["agents"]]
                 f.write_text(yaml.safe_dump(doc, sort_keys=False))
-        bin_dir = subprocess.run(["bash", str(ROOT / "scripts" / "build-pulumi.sh"), "--print-bin"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
         for d in ("backend", "home"):
             (self.dir / d).mkdir()
+
+    def env_for(self, emu: EmulatorProcess) -> None:
+        self.providers = self.dir / "providers"
+        bin_dir = subprocess.run(["bash", str(ROOT / "scripts" / "build-pulumi.sh"), "--print-bin"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
         tokens = emu.tokens
         self.env = {
             **os.environ,
@@ -80,7 +104,6 @@ class Cell:
         }
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
         self.emu = emu
-        self.run(["pulumi", "stack", "init", "bench", "--non-interactive"])
 
     def run(self, cmd: list[str], input: str | None = None, env: dict | None = None) -> tuple[float, str]:
         t0 = time.perf_counter()
@@ -93,11 +116,15 @@ class Cell:
 
     def measured(self, label: str, cmd: list[str], **kw) -> dict:
         self.emu.control("POST", "stats/reset")
+        cpu0 = child_cpu()
         wall, _out = self.run(cmd, **kw)
+        cpu = child_cpu() - cpu0
         stats = self.emu.control("GET", "stats")
         writes = sum(v for k, v in stats["by_method"].items() if k != "GET")
-        print(f"    {label:<34} {wall:7.2f} s  {stats['total']:4d} requests ({writes} writes)", flush=True)
-        return {"wall_s": round(wall, 2), "requests": stats["total"], "writes": writes, "by_route": stats["by_route"]}
+        print(f"    {label:<38} {wall:7.2f} s wall {cpu:7.2f} s CPU  {stats['total']:4d} requests ({writes} writes)",
+              flush=True)
+        return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "requests": stats["total"], "writes": writes,
+                "by_route": stats["by_route"]}
 
     def exists(self, slug: str, name: str) -> list[int]:
         import httpx
@@ -112,14 +139,48 @@ class Cell:
                 sum(p["slug"].startswith(f"{slug}-") and not p.get("archived") for p in portals)]
 
 
-def run_cell(work: Path, n: int, latency: int, emu_opts: dict) -> dict:
-    with EmulatorProcess(work / f"emulator-n{n}", **emu_opts) as emu:
-        cell = Cell(work, n, emu)
-        print(f"\n== N={n}: populating ({5 * n + cell.agents} dynamic resources) at 0 ms ...", flush=True)
-        t0 = time.perf_counter()
-        cell.run(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"],
-                 env={"PULUMI_SKIP_CHECKPOINTS": "true"})
-        print(f"   populated in {time.perf_counter() - t0:.0f} s; latency now {latency} ms", flush=True)
+SAVED = ("n{n}", "emulator-n{n}")  # what --reuse saves and restores, under --work
+
+
+def restore(work: Path, n: int) -> int | None:
+    """Restore the populated N from ``work/n<N>.populated``; its emulator port, or None."""
+    saved = work / f"n{n}.populated"
+    if not (saved / "port").is_file():
+        return None
+    for name in SAVED:
+        shutil.rmtree(work / name.format(n=n), ignore_errors=True)
+        shutil.copytree(saved / name.format(n=n), work / name.format(n=n), symlinks=True)
+    return int((saved / "port").read_text())
+
+
+def save(work: Path, n: int, port: int) -> None:
+    saved = work / f"n{n}.populated"
+    shutil.rmtree(saved, ignore_errors=True)
+    saved.mkdir()
+    for name in SAVED:
+        shutil.copytree(work / name.format(n=n), saved / name.format(n=n), symlinks=True)
+    (saved / "port").write_text(str(port))
+
+
+def run_cell(work: Path, n: int, latency: int, emu_opts: dict, reuse: bool = False, setup_only: bool = False) -> dict:
+    port = restore(work, n) if reuse else None
+    with EmulatorProcess(work / f"emulator-n{n}", port=port, **emu_opts) as emu:
+        cell = Cell(work, n, emu, restored=port is not None)
+        if port is None:
+            print(f"\n== N={n}: populating at 0 ms ...", flush=True)
+            t0 = time.perf_counter()
+            cell.run(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"],
+                     env={"PULUMI_SKIP_CHECKPOINTS": "true"})
+            print(f"   populated in {time.perf_counter() - t0:.0f} s", flush=True)
+            if reuse:
+                emu.stop()
+                save(work, n, emu.port)
+                emu.start()
+        else:
+            print(f"\n== N={n}: restored the populated stack from {work / f'n{n}.populated'}", flush=True)
+        if setup_only:
+            return {"n": n}
+        print(f"   latency now {latency} ms", flush=True)
         emu.control("POST", "faults", {"latency_ms": latency})
         res: dict = {"n": n, "latency_ms": latency, "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
 
@@ -151,18 +212,27 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=int, default=50)
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=None, help="JSON results")
+    ap.add_argument("--reuse", action="store_true", help="save the populated stacks under --work and restore "
+                                                         "them on the next run (skips the set-up)")
+    ap.add_argument("--setup-only", action="store_true", help="populate (and with --reuse save), measure nothing")
     args = ap.parse_args()
+    if args.reuse and not args.work:
+        ap.error("--reuse needs --work (where the populated stacks are kept)")
     work = args.work or Path(tempfile.mkdtemp(prefix="cwt-bench-onboard-"))
+    work.mkdir(parents=True, exist_ok=True)
     print(f"work folder: {work}", flush=True)
-    results = [run_cell(work, n, args.latency_ms, {"delete_delay": 0.5, "log_level": "warning"})
-               for n in sorted(args.n)]
+    results = [run_cell(work, n, args.latency_ms, {"delete_delay": 0.5, "log_level": "warning"}, args.reuse,
+                        args.setup_only) for n in sorted(args.n)]
+    if args.setup_only:
+        return
     base = results[0]
-    print(f"\nlatency {args.latency_ms} ms; ratios to N={base['n']}")
-    print(f"{'N':>5} | {'onboard s':>9} | {'ratio':>5} | {'req':>4} | {'others':>6} | {'whole-program --target s':>24} | "
-          f"{'re-delivery s':>13} | {'offboard s':>10} | {'ratio':>5} | {'req':>4} | {'others':>6} | load 1/5/15 min")
+    print(f"\nlatency {args.latency_ms} ms; ratios to N={base['n']} (wall / CPU seconds of the command's processes)")
+    print(f"{'N':>5} | {'onboard s':>9} | {'ratio':>5} | {'CPU s':>6} | {'ratio':>5} | {'req':>4} | {'others':>6} | "
+          f"{'whole-program --target s':>24} | {'re-delivery s':>13} | {'offboard s':>10} | {'ratio':>5} | "
+          f"{'CPU s':>6} | {'ratio':>5} | {'req':>4} | {'others':>6} | load 1/5/15 min")
     problems = []
     for r in results:
-        row = []
+        cols = []
         for step in ("onboard", "offboard"):
             same = r[step]["by_route"] == base[step]["by_route"]
             others = r[step]["requests"] - base[step]["requests"]
@@ -170,12 +240,11 @@ def main() -> None:
             if not same:
                 problems.append(f"N={r['n']} {step}: requests differ from N={base['n']}: "
                                 f"{r[step]['by_route']} vs {base[step]['by_route']}")
-            row.append((r[step]["wall_s"], r[step]["wall_s"] / base[step]["wall_s"], r[step]["requests"],
-                        r[step]["requests_about_others"]))
-        (on, onr, onq, ono), (off, offr, offq, offo) = row
-        print(f"{r['n']:>5} | {on:>9.2f} | {onr:>5.2f} | {onq:>4} | {ono!s:>6} | "
-              f"{r['full_program_target']['wall_s']:>24.2f} | {r['redelivery']['wall_s']:>13.2f} | "
-              f"{off:>10.2f} | {offr:>5.2f} | {offq:>4} | {offo!s:>6} | {r['load_avg_at_end']}")
+            s, b = r[step], base[step]
+            cols.append(f"{s['wall_s']:>9.2f} | {s['wall_s'] / b['wall_s']:>5.2f} | {s['cpu_s']:>6.2f} | "
+                        f"{s['cpu_s'] / b['cpu_s']:>5.2f} | {s['requests']:>4} | {s['requests_about_others']!s:>6}")
+        print(f"{r['n']:>5} | {cols[0]} | {r['full_program_target']['wall_s']:>24.2f} | "
+              f"{r['redelivery']['wall_s']:>13.2f} | {cols[1]} | {r['load_avg_at_end']}")
     if args.out:
         args.out.write_text(json.dumps({"latency_ms": args.latency_ms, "results": results}, indent=1) + "\n")
     for p in problems:

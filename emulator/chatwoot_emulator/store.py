@@ -229,6 +229,13 @@ class Store:
                 "SELECT json_extract(data,'$.locale') FROM articles WHERE parent_id=?", (portal_id,))]
         return cl, al
 
+    def article_statuses(self, portal_id: int) -> list[tuple[str, int]]:
+        """(status, author_id) of every article of a portal."""
+        with self.lock:
+            return [(r[0], r[1]) for r in self.db.execute(
+                "SELECT json_extract(data,'$.status'), json_extract(data,'$.author_id') FROM articles "
+                "WHERE parent_id=?", (portal_id,))]
+
     def list_agents(self, account_id: int, user_ids: Iterable[int] | None = None, member_table: str | None = None,
                     member_key: int | None = None) -> list[tuple[dict, dict]]:
         """Account users joined with users, ordered by lower(name) (docs/chatwoot-behaviour.md#agents).

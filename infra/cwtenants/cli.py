@@ -204,6 +204,8 @@ def validate(
         raise typer.Exit(EXIT_ERROR) from None
     n = len(catalog.providers)
     out(f"ok: {n} provider{'s' if n != 1 else ''} valid ({', '.join(catalog.slugs)})")
+    if catalog.offboarded:
+        out(f"offboarded (retained in Chatwoot, not managed): {', '.join(p.slug for p in catalog.offboarded)}")
 
 
 # ---------------------------------------------------------------------------------------------

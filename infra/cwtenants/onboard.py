@@ -251,6 +251,41 @@ class Stack:
             self.stack = r.stdout.strip()
         return self.stack
 
+    def group(self) -> str | None:
+        """The provider group this stack declares (``CWT_GROUP``, else ``cwtenants:group`` in the
+        stack's config file, else "*" = all), as the program decides it; None when no stack is
+        selected (nothing to compare with: ``--no-apply`` without a stack)."""
+        env = {**os.environ, **self.env}
+        if (env.get("CWT_GROUP") or "").strip():
+            return env["CWT_GROUP"].strip()
+        try:
+            name = self.stack_name().split("/")[-1]
+        except ApplyError:
+            return None
+        project = yaml.safe_load((self.cwd / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+        folder = self.cwd / str(project.get("stackConfigDir") or ".")
+        config_file = folder / f"Pulumi.{name}.yaml"
+        try:
+            config = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("config") or {}
+        except (OSError, yaml.YAMLError):
+            return "*"
+        value = config.get("cwtenants:group")
+        return str(value).strip() if isinstance(value, str) and value.strip() else "*"
+
+    def check_group(self, slug: str, group: str | None, where: str) -> None:
+        """BadInput when the provider's group is not the one this stack declares: its targeted
+        update would declare nothing (docs/onboarding.md "Sharded stacks")."""
+        mine = self.group()
+        if mine is None or mine == "*" or mine == (group or "-"):
+            return
+        try:
+            name = f"stack '{self.stack_name()}'"
+        except ApplyError:
+            name = "this run"
+        raise BadInput([f"group: provider '{slug}' is in group '{group or '-'}' ({where}), but {name} declares "
+                        f"group '{mine}' (CWT_GROUP / cwtenants:group): run it with the stack of its group "
+                        "(--stack / PULUMI_STACK)"])
+
     def urns(self, slug: str, emails: set[str], specs: tuple = ()) -> list[str]:
         """The URNs of the provider's component, its children (``component.child_names`` of each
         spec: the new and the previous version of the file; without one, the five fixed
@@ -310,15 +345,11 @@ class Stack:
         if os.environ.get("CWT_ONBOARD_CHECKPOINTS") != "1":
             env.setdefault("PULUMI_SKIP_CHECKPOINTS", "true")
         # A targeted update replaces the stack outputs with what the run exports: the program
-        # exports the previous ones again, with this provider's summary added or removed. They
-        # are read right before each attempt, so an update we waited for is included.
-        with tempfile.NamedTemporaryFile("w", prefix="cwt-outputs-", suffix=".json", delete=False) as f:
-            pass
-        env["CWT_PREVIOUS_OUTPUTS"] = f.name
+        # reads the previous ones while the update holds the stack lock (so an update we waited
+        # for is included) and exports them again with this provider's summary added or removed.
         started = time.monotonic()
 
         def attempt() -> subprocess.CompletedProcess:
-            Path(f.name).write_text(json.dumps(self.outputs(env)), encoding="utf-8")
             r = subprocess.run(cmd, cwd=self.cwd, env=env, capture_output=True, text=True)
             if r.returncode != 0 and LOCKED in r.stdout + r.stderr:
                 self.log(f"the stack is locked by another update; waiting (up to {self.lock_wait:.0f}s)")
@@ -336,8 +367,6 @@ class Stack:
                 f"the stack {self.stack_name()} stayed locked for {time.monotonic() - started:.0f}s by another "
                 "update (a full `pulumi up` or another onboarding); the file is written and the next run or a "
                 "re-delivery applies it. If no update is running, `pulumi cancel` removes a stale lock") from None
-        finally:
-            os.unlink(f.name)
 
     def outputs(self, env: dict | None = None) -> dict:
         """The stack's outputs (secret values stay encrypted: never shown, never re-exported)."""
@@ -385,6 +414,8 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
         raise BadInput([f"slug: {path} exists and was not written by `cwtenants onboard` (no "
                         f"'{GENERATED_MARKER}' line); not overwriting it without --update"])
     check_with_catalog(providers_dir, record.slug, text)
+    stack = stack or Stack(Path.cwd())
+    stack.check_group(record.slug, record.group, "the record's group" if record.group else "no group in the record")
     new_portal = (yaml.safe_load(text).get("portal") or {}).get("slug")
     old_portal = ((yaml.safe_load(old) or {}).get("portal") or {}).get("slug") if old else None
     if new_portal != old_portal and client_factory is not None:
@@ -403,7 +434,7 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
     if apply:
         emails = {c.email.lower() for c in record.contacts} | _emails(old)
         specs = tuple(x for x in (_spec(path), old_spec) if x is not None)
-        result.output = (stack or Stack(Path.cwd())).up(record.slug, emails, providers_dir, specs)
+        result.output = stack.up(record.slug, emails, providers_dir, specs)
         result.applied = True
     return result
 
@@ -429,16 +460,34 @@ def _emails(text: str | None) -> set[str]:
     return {str(a["email"]).lower() for a in agents or [] if isinstance(a, dict) and a.get("email")}
 
 
+MARK = "offboarded: true"
+MARK_NOTE = ("# offboarded by `cwtenants offboard` (offboarding: retain): the objects stay in Chatwoot, not "
+             "managed; onboarding this slug again (or removing the next line) adopts them\n")
+
+
+def mark_offboarded(text: str) -> str:
+    """The provider file with ``offboarded: true`` (an existing top-level ``offboarded:`` line is
+    replaced; otherwise a comment and the line are appended)."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if re.match(r"offboarded\s*:", line):
+            lines[i] = MARK + "\n"
+            return "".join(lines)
+    return text + ("" if text.endswith("\n") or not text else "\n") + MARK_NOTE + MARK + "\n"
+
+
 def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: bool = False,
              stack: Stack | None = None) -> Result:
-    """Apply the file's offboarding policy to that provider only, then remove the file.
+    """Apply the file's offboarding policy to that provider only, then remove the file (archive,
+    delete) or mark it ``offboarded: true`` (retain).
 
     With the file present, a first targeted update records its ``offboarding`` policy in the
     state (it changes nothing when that policy is already applied, the usual case); then the
-    file is removed and a second targeted update deletes, archives or forgets the objects as the
-    policy says. ``prepare``: the first update and the removal only (the next run applies the
-    removal); ``apply=False``: only remove the file. Re-delivery (the file already gone) runs
-    the second update only, which converges an interrupted run."""
+    file is removed or marked and a second targeted update deletes, archives or forgets the
+    objects as the policy says (a marked provider is not declared: with retain, Pulumi forgets
+    its objects). ``prepare``: the first update and the removal/mark only (the next run applies
+    it); ``apply=False``: only remove or mark the file. Re-delivery (the file already gone or
+    marked) runs the second update only, which converges an interrupted run."""
     if not re.fullmatch(SLUG_RE, slug):
         raise BadInput([f"slug: '{slug}' is not a valid slug: {PATTERN_HINTS[SLUG_RE]}"])
     path = providers_dir / f"{slug}.yaml"
@@ -454,12 +503,23 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
         emails = {a.email.lower() for a in spec.agents}
         result.offboarding = spec.offboarding
         specs = (spec,)
-        # the policy the state holds is in the provider's summary output: no update needed to
-        # record it when it is the file's (the usual case: the file was applied when merged)
-        if (apply or prepare) and _applied_policy(stack, slug) != spec.offboarding:
-            stack.up(slug, emails, providers_dir, specs)
-        path.unlink()
-        result.file = "removed"
+        if apply or prepare:
+            stack.check_group(slug, spec.group, f"{path}")
+        if spec.offboarded:
+            result.file = "unchanged"  # marked by an earlier offboarding: only the update may be left
+        else:
+            # the policy the state holds is in the provider's summary output: no update needed to
+            # record it when it is the file's (the usual case: the file was applied when merged)
+            if (apply or prepare) and _applied_policy(stack, slug) != spec.offboarding:
+                stack.up(slug, emails, providers_dir, specs)
+            if spec.offboarding == "retain":
+                tmp = path.with_name(f".{path.name}.tmp")
+                tmp.write_text(mark_offboarded(path.read_text(encoding="utf-8")), encoding="utf-8")
+                os.replace(tmp, path)
+                result.file = "marked"
+            else:
+                path.unlink()
+                result.file = "removed"
     if apply and not prepare:
         result.output = stack.up(slug, emails, providers_dir, specs)
         result.applied = True

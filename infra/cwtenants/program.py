@@ -40,8 +40,11 @@ GC_THRESHOLD = (50_000, 20, 100)
 
 def main() -> None:
     fewer_gc_passes()
-    # what the stack already manages (its outputs): read while the catalog loads
-    stack_outputs = stackinfo.read_in_background(pulumi.get_root_directory(), pulumi.get_stack())
+    only = selection()
+    # what the stack already manages (its outputs): read while the catalog loads (a targeted run
+    # gets them from the file `cwtenants onboard` wrote, see below)
+    stack_outputs = None if only is not None else stackinfo.read_in_background(
+        pulumi.get_root_directory(), pulumi.get_stack())
     folder = providers_dir()
     try:
         catalog = load_catalog(folder)
@@ -51,16 +54,24 @@ def main() -> None:
         pulumi.log.error(f"the provider catalog in {folder} is invalid:\n{lines}")
         raise pulumi.RunError(f"{err.total} problem(s) in the provider catalog") from None
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
-    providers = in_group(catalog.providers, shard_group())
+    group = shard_group()
+    providers = in_group(catalog.providers, group, marked=catalog.offboarded)
+    if only is not None:
+        check_selection_in_group(catalog.providers, providers, only[0], group)
     url, account_id = target()
-    info = stack_outputs.result()
+    if only is not None:  # a targeted run also exports the outputs again (see targeted())
+        previous = previous_outputs()
+        info = stackinfo.parse(previous) if previous else None
+    else:
+        previous, info = None, stack_outputs.result()
     check_target(info, url, account_id)
     if info:
         say_offboarding(info, {p.slug for p in providers})
     roles = declare_custom_roles(catalog.custom_roles)
-    only = selection()
     if only is not None:
-        targeted(providers, catalog.staff, roles, *only, info=info)
+        targeted(providers, catalog.staff, roles, *only, info=info, previous=previous)
+        pulumi.export("chatwoot_url", url)
+        pulumi.export("chatwoot_account_id", account_id)
         return
     agents = declare_agents(providers, catalog.staff, roles)
     pulumi.log.info(rights_report(catalog, providers))
@@ -132,7 +143,8 @@ def selection() -> tuple[set[str], set[str]] | None:
             {e.strip().lower() for e in emails.split(",") if e.strip()})
 
 
-def targeted(providers, staff, roles, slugs: set[str], emails: set[str], info=None) -> None:
+def targeted(providers, staff, roles, slugs: set[str], emails: set[str], info=None,
+             previous: dict | None = None) -> None:
     """The program of `cwtenants onboard` / `offboard` (always run with `pulumi up --target`).
 
     Declares only the selected providers and the agents they (or ``emails``) name. Agents are
@@ -144,8 +156,9 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str], info=No
     provider's objects) is not made.
 
     A targeted update still replaces the stack's outputs with what this run exports, so the
-    previous outputs (read by `cwtenants onboard` before the update, file in
-    CWT_PREVIOUS_OUTPUTS) are exported again with this provider's summary added or removed."""
+    ``previous`` outputs (read by this program while the update holds the stack lock) are
+    exported again with this provider's summary added or removed; main() adds the Chatwoot URL
+    and account id as a full run does."""
     chosen = [p for p in providers if p.slug in slugs]
     for spec in chosen:
         emails |= {a.email.lower() for a in spec.agents}
@@ -154,26 +167,34 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str], info=No
     for spec in chosen:  # as in main(): a provider new in the stack must not adopt another's objects
         claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
         summaries[spec.slug] = Provider(spec, agents, claimed=claimed).summary
-    previous = previous_outputs()
-    if previous is None:
-        return
+    previous = previous or {}
     kept = {k: v for k, v in (previous.get("providers") or {}).items() if k not in slugs}
     pulumi.export("providers", {**kept, **summaries})
     for key, value in previous.items():
-        if key != "providers":
+        if key not in ("providers", "chatwoot_url", "chatwoot_account_id"):
             pulumi.export(key, value)
 
 
-def previous_outputs() -> dict | None:
-    """The stack outputs before a targeted update (JSON file named by CWT_PREVIOUS_OUTPUTS)."""
-    import json
+def check_selection_in_group(all_providers, in_stack, slugs: set[str], group: str) -> None:
+    """A targeted run for a provider of another shard group would declare nothing: refuse it."""
+    declared = {p.slug for p in in_stack}
+    outside = sorted(f"{p.slug} (group {p.group or '-'})" for p in all_providers
+                     if p.slug in slugs and p.slug not in declared)
+    if outside:
+        raise pulumi.RunError(f"{', '.join(outside)}: not in this stack's group {group!r} (cwtenants:group / "
+                              "CWT_GROUP); apply it with the stack of its group")
 
-    path = os.environ.get("CWT_PREVIOUS_OUTPUTS")
-    if not path:
-        return None
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return data if isinstance(data, dict) else {}
+
+def previous_outputs() -> dict:
+    """The stack outputs before this targeted update (``pulumi stack output --json``, read once:
+    they also give the stack's identity and ownership, ``stackinfo``). Secret values are left out:
+    never shown, never re-exported. Unreadable outputs stop the run: exporting without them
+    would drop every other provider's summary."""
+    outputs = stackinfo.read_outputs(pulumi.get_root_directory(), pulumi.get_stack())
+    if outputs is None:
+        raise pulumi.RunError("could not read the stack outputs (`pulumi stack output --json`); a targeted "
+                              "update needs them to keep the other providers' outputs")
+    return {k: v for k, v in outputs.items() if v != "[secret]"}
 
 
 def check_ownership_after_up(components) -> None:
@@ -214,16 +235,17 @@ def shard_group() -> str:
     return (os.environ.get("CWT_GROUP") or pulumi.Config("cwtenants").get("group") or "*").strip()
 
 
-def in_group(providers, group: str) -> list:
+def in_group(providers, group: str, marked=()) -> list:
     """The providers of one group; "*" = all, "-" = those without a group.
 
     A group that matches no provider is an error, not an empty stack: a typo must not make a
-    stack forget (or, with `offboarding: delete`, delete) everything it manages."""
+    stack forget (or, with `offboarding: delete`, delete) everything it manages. Providers
+    ``marked`` offboarded (not managed, not in ``providers``) count as members of their group."""
     if group == "*":
         return list(providers)
     chosen = [p for p in providers if (p.group or "-") == group]
-    if not chosen:
-        known = sorted({p.group or "-" for p in providers})
+    if not chosen and not any((p.group or "-") == group for p in marked):
+        known = sorted({p.group or "-" for p in [*providers, *marked]})
         raise pulumi.RunError(f"no provider has group {group!r} (cwtenants:group / CWT_GROUP); groups: {known}")
     return chosen
 

@@ -68,6 +68,13 @@ def parse(outputs: dict) -> StackInfo:
 
 def read(cwd: Path | str | None = None, stack: str | None = None, timeout: float = 120) -> StackInfo | None:
     """The stack's outputs, or None when they cannot be read (no pulumi, no stack, no outputs)."""
+    outputs = read_outputs(cwd, stack, timeout)
+    return parse(outputs) if outputs else None
+
+
+def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeout: float = 120) -> dict | None:
+    """``pulumi stack output --json`` as a dict ({} for a stack without outputs; secret values
+    are the string "[secret]"), or None when it cannot be read (no pulumi, no stack, an error)."""
     exe = shutil.which("pulumi")
     if not exe:
         return None
@@ -85,9 +92,7 @@ def read(cwd: Path | str | None = None, stack: str | None = None, timeout: float
         outputs = json.loads(proc.stdout or "{}")
     except ValueError:
         return None
-    if not isinstance(outputs, dict) or not outputs:
-        return None
-    return parse(outputs)
+    return outputs if isinstance(outputs, dict) else None
 
 
 def read_in_background(cwd: Path | str | None = None, stack: str | None = None) -> Future:

@@ -64,6 +64,17 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+#: callbacks to run once a test's fixtures (and so its cassette) are closed: see ``after_cassette``
+_after_cassette: list = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    while _after_cassette:
+        _after_cassette.pop()()
+
+
 def pytest_sessionfinish(session, exitstatus):
     if cwc.recording() and _recorded and session.config.getoption("--record-mode", default=None) not in (None, "none"):
         cwc.write_provenance(_recorded)
@@ -83,6 +94,16 @@ def record_mode(request) -> str:  # overrides pytest-recording's: replay can nev
     if not cwc.recording():
         return "none"
     return request.config.getoption("--record-mode") or "none"
+
+
+@pytest.fixture
+def after_cassette():
+    """``after_cassette(fn)``: when recording, call ``fn()`` after the test, once its cassette is closed —
+    a clean-up the cassette must not contain (e.g. of a converted capture that has no such request)."""
+    def register(fn) -> None:
+        if cwc.recording():
+            _after_cassette.append(fn)
+    return register
 
 
 @pytest.fixture

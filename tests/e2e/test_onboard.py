@@ -141,8 +141,13 @@ def test_offboard_applies_the_policy_to_that_provider_only(populated, policy):
     ids = {k: v[0]["id"] for k, v in objects(populated).items()}
     others = snapshot_others(populated)
     r = cw(populated, "offboard", "acme-host")
-    assert f"removed {populated.providers / 'acme-host.yaml'} (offboarding: {policy})" in r.stdout
-    assert not (populated.providers / "acme-host.yaml").exists()
+    path = populated.providers / "acme-host.yaml"
+    if policy == "retain":  # the file stays, marked: the provider's names stay reserved
+        assert f"marked {path} (offboarding: retain)" in r.stdout
+        assert path.read_text().endswith("\noffboarded: true\n")
+    else:
+        assert f"removed {path} (offboarding: {policy})" in r.stdout
+        assert not path.exists()
     assert set(populated.outputs()["providers"]) == {"greenleaf-hosting", "harbor-vps", "nimbus-cloud"}
     populated.emulator.control("POST", "jobs/run")  # asynchronous inbox deletion
     found = objects(populated)
@@ -163,7 +168,41 @@ def test_offboard_applies_the_policy_to_that_provider_only(populated, policy):
     # re-delivery of the offboarding event: nothing left to do, nothing sent
     populated.reset_stats()
     r = cw(populated, "offboard", "acme-host")
-    assert r.stdout.startswith("absent ") and populated.writes() == 0
+    assert r.stdout.startswith("unchanged " if policy == "retain" else "absent ") and populated.writes() == 0
+
+
+def test_onboarding_a_retained_provider_again_adopts_its_objects(populated):
+    onboard(populated, {**RECORD, "offboarding": "retain"})
+    ids = {k: v[0]["id"] for k, v in objects(populated).items()}
+    cw(populated, "offboard", "acme-host")
+    assert "acme-host" not in populated.outputs()["providers"]
+    populated.reset_stats()
+    r = onboard(populated, {**RECORD, "offboarding": "retain"})  # the marketplace onboards it again
+    assert r.stdout.startswith("updated ") and "applied acme-host" in r.stdout
+    assert "offboarded" not in (populated.providers / "acme-host.yaml").read_text()
+    assert {k: [o["id"] for o in v] for k, v in objects(populated).items()} == {k: [i] for k, i in ids.items()}
+    assert "POST /api/v1/accounts/{account_id}/inboxes" not in populated.stats()["by_route"]  # adopted
+    assert populated.outputs()["providers"]["acme-host"]["inbox_id"] == ids["inbox"]
+    populated.reset_stats()
+    assert populated.up()["resourceChanges"] == {"same": 23 + 7}
+    assert populated.writes() == 0
+
+
+def test_a_provider_of_another_shard_group_is_refused(populated):
+    """The stack declares the providers without a group (CWT_GROUP=-): an onboarding for group
+    eu would declare nothing in it, so it stops before anything is written or sent."""
+    populated.extra_env["CWT_GROUP"] = "-"
+    files = sorted(p.name for p in populated.providers.iterdir())
+    populated.reset_stats()
+    r = onboard(populated, {**RECORD, "group": "eu"}, check=False)
+    assert r.returncode == 1
+    assert "group: provider 'acme-host' is in group 'eu' (the record's group), but stack 'e2e' declares group '-'" \
+        in r.stderr
+    assert sorted(p.name for p in populated.providers.iterdir()) == files and populated.stats()["total"] == 0
+    # offboarding a provider of another group (harbor-vps: eu) is refused the same way; the file stays
+    r = cw(populated, "offboard", "harbor-vps", check=False)
+    assert r.returncode == 1 and "group: provider 'harbor-vps' is in group 'eu'" in r.stderr
+    assert (populated.providers / "harbor-vps.yaml").exists() and populated.stats()["total"] == 0
 
 
 def test_two_concurrent_onboardings_serialise_on_the_stack_lock(populated):

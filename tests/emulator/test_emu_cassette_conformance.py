@@ -38,7 +38,7 @@ def test_emulator_recording_has_the_structure_of_the_committed_real_cassettes():
                           capture_output=True, text=True, timeout=900)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
     assert proc.returncode == 0, tail
-    assert "compare: 11 common file(s), 0 difference(s)" in proc.stdout, tail
+    assert "compare: 14 common file(s), 0 difference(s)" in proc.stdout, tail
 
 
 def _tree(tmp_path: Path, name: str, edit=None) -> Path:

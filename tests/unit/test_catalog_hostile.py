@@ -24,7 +24,7 @@ A = "slug: acme\nname: Acme\n"
 FILE = "providers/acme.yaml"
 WEBHOOK_HINT = ("Chatwoot would send conversation data into its own network; list it in _defaults.yaml "
                 "inbox.internal_webhook_hosts if intended")
-UNKNOWN_KEY = "unknown key '{}' (allowed: slug, name, group, inbox, team, portal, agents, membership, offboarding)"
+UNKNOWN_KEY = "unknown key '{}' (allowed: slug, name, group, inbox, team, portal, agents, membership, offboarding, offboarded)"
 
 
 def bomb(levels: int = 9, width: int = 9) -> str:
@@ -104,7 +104,7 @@ CASES: dict[str, tuple[dict, list[str]]] = {
     "unknown_key_of_900_chars": (
         {FILE: A + "k" * 900 + ": 1\n"},
         [f"{FILE}:3:1: " + "k" * 120 + "… (780 more characters): unknown key '" + "k" * 60 + "…' (900 characters) "
-         "(allowed: slug, name, group, inbox, team, portal, agents, membership, offboarding)"]),
+         "(allowed: slug, name, group, inbox, team, portal, agents, membership, offboarding, offboarded)"]),
     "5000_unknown_keys": (
         {FILE: A + "".join(f"k{i}: 1\n" for i in range(5000))},
         [f"{FILE}:{i + 3}:1: k{i}: " + UNKNOWN_KEY.format(f"k{i}") for i in range(20)]

@@ -187,16 +187,22 @@ def test_bad_record_fails_before_anything_is_written(repo):
     assert origin_log(origin) == ["seed"]
 
 
-def test_offboard_event_removes_the_file_and_commits(repo):
+@pytest.mark.parametrize("policy", ["archive", "retain"])
+def test_offboard_event_removes_or_marks_the_file_and_commits(repo, policy):
     work, origin, _seed, env, tmp = repo
     for step in ("file", "publish"):
-        assert run(step, work, env).returncode == 0
+        assert run(step, work, env, record={**RECORD, "offboarding": policy}).returncode == 0
     record = {"slug": "acme-host", "name": "Acme Host"}
     for step in ("file", "publish", "apply"):
         r = run(step, work, env, event="provider-offboarded", record=record)
         assert r.returncode == 0, r.stderr
     assert origin_log(origin)[0] == "providers: offboard acme-host from the marketplace"
-    assert not (work / "providers/acme-host.yaml").exists()
+    if policy == "retain":  # marked, and the mark is what was committed
+        assert (work / "providers/acme-host.yaml").read_text().endswith("\noffboarded: true\n")
+        assert git(work, "status", "--porcelain") == ""
+        assert "offboarded: true" in git(origin, "show", "main:providers/acme-host.yaml")
+    else:
+        assert not (work / "providers/acme-host.yaml").exists()
     offboard = [c["args"] for c in calls(tmp, "cwtenants") if c["args"][0] == "offboard"]
     assert offboard == [["offboard", "acme-host", "--prepare"], ["offboard", "acme-host"]]
 

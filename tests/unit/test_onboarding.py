@@ -148,16 +148,15 @@ def test_offboard_without_apply_removes_the_file(providers):
 FAKE_PULUMI = r"""#!/usr/bin/env python3
 import json, os, sys
 state = os.environ["FAKE_PULUMI_DIR"]
-if sys.argv[1:3] == ["stack", "output"]:  # the outputs kept across the targeted update
+if sys.argv[1:3] == ["stack", "output"]:  # offboard: is the file's policy applied?
     with open(os.path.join(os.path.dirname(state), "outputs-read"), "a") as f:
-        f.write(os.environ.get("CWT_PREVIOUS_OUTPUTS", "") + "\n")
+        f.write("read\n")
     print('{"providers": {"old": {"inbox_id": 1}}, "chatwoot_url": "http://x"}')
     sys.exit(0)
 n = len(os.listdir(state))
 with open(os.path.join(state, f"call-{n}.json"), "w") as f:
     json.dump({"args": sys.argv[1:], "only": os.environ.get("CWT_ONLY_PROVIDERS"),
                "agents": os.environ.get("CWT_ONLY_AGENTS"),
-               "previous": json.load(open(os.environ["CWT_PREVIOUS_OUTPUTS"])),
                "skip_checkpoints": os.environ.get("PULUMI_SKIP_CHECKPOINTS")}, f)
 if n < int(os.environ.get("FAKE_LOCKED_TIMES", "0")):
     print("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end",
@@ -198,8 +197,8 @@ def test_targeted_up_names_only_this_provider(tmp_path, fake_pulumi, providers):
         f"{base}pulumi-python:dynamic/cwtenants:Agent::agent-ann-at-acme-example",
     ]
     assert call["only"] == "acme-host" and call["agents"] == "ann@acme.example"
-    # the stack outputs before the update are handed to the program, which exports them again
-    assert call["previous"] == {"providers": {"old": {"inbox_id": 1}}, "chatwoot_url": "http://x"}
+    # the stack outputs are read once, by the program inside the update (not by cwtenants before it)
+    assert not (tmp_path / "outputs-read").exists()
     assert call["skip_checkpoints"] == "true"
     assert call["args"][:3] == ["up", "--yes", "--skip-preview"]
 
@@ -234,3 +233,99 @@ def test_targets_not_in_the_stack_are_dropped(tmp_path, fake_pulumi, providers, 
     first, second = fake_pulumi()
     assert first["args"].count("--target") == 6 and second["args"].count("--target") == 4
     assert "2 of the targets are not in the stack" in lines[0]
+
+
+# ------------------------------------------------------------------------------ offboarding with retain: marked
+
+
+def test_offboard_retain_marks_the_file_and_onboarding_unmarks_it(providers):
+    path = providers / "nimbus-cloud.yaml"  # offboarding: retain (the default)
+    before = path.read_text()
+    r = cli("offboard", "--no-apply", "-d", str(providers), "nimbus-cloud")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("marked ") and "(offboarding: retain)" in r.stdout
+    text = path.read_text()
+    assert text.startswith(before) and text.endswith("\noffboarded: true\n")
+    catalog = load_catalog(providers)
+    assert "nimbus-cloud" not in catalog.slugs  # not managed
+    assert [p.slug for p in catalog.offboarded] == ["nimbus-cloud"]
+    r = cli("validate", str(providers))
+    assert r.exit_code == 0 and "offboarded (retained in Chatwoot, not managed): nimbus-cloud" in r.stdout
+    # its names stay reserved: a record taking its team name is rejected
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-",
+            input=json.dumps({"slug": "nimbus-two", "name": "NIMBUS Cloud"}))
+    assert r.exit_code == 1 and "name: team name" in r.stderr
+    # delivered again: nothing changes
+    r = cli("offboard", "--no-apply", "-d", str(providers), "nimbus-cloud")
+    assert r.stdout.startswith("unchanged ") and path.read_text() == text
+    # onboarding the slug again writes the file without the mark: managed again
+    rec = {"slug": "nimbus-cloud", "name": "Nimbus Cloud"}
+    r = cli("onboard", "--no-apply", "--update", "-d", str(providers), "-", input=json.dumps(rec))
+    assert r.exit_code == 0 and r.stdout.startswith("updated "), r.output
+    assert "offboarded" not in path.read_text() and "nimbus-cloud" in load_catalog(providers).slugs
+
+
+def test_mark_replaces_an_existing_line():
+    assert ob.mark_offboarded("slug: a\nofboarded: x\noffboarded: false\nname: A\n") == \
+        "slug: a\nofboarded: x\noffboarded: true\nname: A\n"
+    assert ob.mark_offboarded("slug: a\nname: A").endswith("name: A\n" + ob.MARK_NOTE + "offboarded: true\n")
+
+
+def test_offboarded_only_with_retain(providers):
+    path = providers / "harbor-vps.yaml"  # offboarding: archive
+    path.write_text(path.read_text() + "offboarded: true\n")
+    r = cli("validate", str(providers))
+    assert r.exit_code == 1
+    assert "offboarded: a provider is only marked offboarded with `offboarding: retain` (this one's is archive)" \
+        in r.stdout
+
+
+# ------------------------------------------------------------------------------ sharded stacks
+
+
+@pytest.fixture
+def shard(tmp_path, providers, monkeypatch):
+    """A project whose stack `eu` declares group eu (its Pulumi.eu.yaml)."""
+    (tmp_path / "Pulumi.yaml").write_text("name: cwtenants\nruntime: python\n")
+    (tmp_path / "Pulumi.eu.yaml").write_text("config:\n  cwtenants:group: eu\n")
+    monkeypatch.delenv("CWT_GROUP", raising=False)
+    return tmp_path
+
+
+def test_onboarding_into_the_stack_of_another_group_is_refused(shard, providers):
+    for record in ({**RECORD, "group": "us"}, RECORD):  # another group, no group
+        r = cli("onboard", "--no-apply", "--stack", "eu", "-d", str(providers), "-", input=json.dumps(record),
+                cwd=shard)
+        assert r.exit_code == 1, r.output
+        where = "the record's group" if record.get("group") else "no group in the record"
+        assert (f"group: provider 'acme-host' is in group '{record.get('group', '-')}' ({where}), but stack 'eu' "
+                "declares group 'eu'") in r.stderr
+        assert "nothing was written or sent" in r.stderr
+        assert not (providers / "acme-host.yaml").exists()
+    r = cli("onboard", "--no-apply", "--stack", "eu", "-d", str(providers), "-",
+            input=json.dumps({**RECORD, "group": "eu"}), cwd=shard)
+    assert r.exit_code == 0 and r.stdout.startswith("created "), r.output
+
+
+def test_cwt_group_wins_and_offboarding_checks_the_group_too(shard, providers, monkeypatch):
+    monkeypatch.setenv("CWT_GROUP", "-")  # the providers without a group
+    r = cli("onboard", "--no-apply", "--stack", "eu", "-d", str(providers), "-", input=json.dumps(RECORD), cwd=shard)
+    assert r.exit_code == 0, r.output
+    monkeypatch.setenv("CWT_GROUP", "us")
+    r = cli("offboard", "--prepare", "--stack", "eu", "-d", str(providers), "acme-host", cwd=shard)
+    assert r.exit_code == 1 and "group: provider 'acme-host' is in group '-'" in r.stderr
+    assert (providers / "acme-host.yaml").exists()
+
+
+def test_the_targeted_program_refuses_a_provider_of_another_group():
+    from types import SimpleNamespace as P
+
+    from cwtenants.program import check_selection_in_group, in_group
+
+    ps = [P(slug="a", group="eu"), P(slug="b", group="us")]
+    check_selection_in_group(ps, in_group(ps, "eu"), {"a"}, "eu")
+    check_selection_in_group(ps, in_group(ps, "eu"), {"gone"}, "eu")  # an offboarding: not in the catalog
+    with pytest.raises(Exception, match=r"b \(group us\): not in this stack's group 'eu'"):
+        check_selection_in_group(ps, in_group(ps, "eu"), {"b"}, "eu")
+    # a group whose providers are all marked offboarded is a group (an empty stack), not a typo
+    assert in_group([], "eu", marked=[P(slug="c", group="eu")]) == []

@@ -128,8 +128,21 @@ async def portals_index(request: Request):
 
 async def portals_show(request: Request):
     emu: Emulator = request.app.state.emu
-    _, account, _, is_admin = emu.account_auth(request)
-    return ok(_render_portal(emu, _get_portal(emu, request, account), is_admin, article_counts=True))
+    user, account, _, is_admin = emu.account_auth(request)
+    doc = _get_portal(emu, request, account)
+    out = _render_portal(emu, doc, is_admin, article_counts=True)
+    # show counts the articles by status and those written by the requesting user (mine_articles_count)
+    statuses = emu.store.article_statuses(doc["id"])
+    meta = out["meta"]
+    counts = {
+        "all_articles_count": len(statuses),
+        "archived_articles_count": sum(1 for s, _ in statuses if s == "archived"),
+        "published_count": sum(1 for s, _ in statuses if s == "published"),
+        "draft_articles_count": sum(1 for s, _ in statuses if s == "draft"),
+        "mine_articles_count": sum(1 for _, a in statuses if a == user["id"]),
+    }
+    out["meta"] = {**counts, **{k: v for k, v in meta.items() if k not in counts}}
+    return ok(out)
 
 
 async def portals_create(request: Request):

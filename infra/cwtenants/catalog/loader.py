@@ -109,6 +109,9 @@ class Catalog:
     defaults_file: str | None = None
     staff: list[StaffSpec] = field(default_factory=list)  # _defaults.yaml `staff:`, in file order
     custom_roles: list[CustomRoleSpec] = field(default_factory=list)  # _defaults.yaml `custom_roles:`
+    # files marked `offboarded: true` (offboarding: retain): validated with the others (their names stay
+    # reserved) but not managed, so not in ``providers``
+    offboarded: list[ProviderSpec] = field(default_factory=list)
 
     def get(self, slug: str) -> ProviderSpec:
         for p in self.providers:
@@ -440,6 +443,10 @@ def _parse_provider(path: Path, defaults: DefaultsFile | None) -> tuple[_Parsed 
         return None, problems
     problems += _check_provider(parsed, path, defaults)
     parsed.spec = resolve(parsed.model, defaults, str(path))
+    if parsed.spec.offboarded and parsed.spec.offboarding != "retain":
+        problems.append(parsed.at(("offboarded",), f"a provider is only marked offboarded with `offboarding: retain` "
+                                                   f"(this one's is {parsed.spec.offboarding}): for archive or "
+                                                   "delete, remove the file"))
     return parsed, problems
 
 
@@ -542,10 +549,11 @@ def load_catalog(path_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     problems += attach_articles(parsed_files)
     if problems:
         raise CatalogError(problems)
-    providers = sorted((p.spec for p in parsed_files), key=lambda s: s.slug)
+    specs = sorted((p.spec for p in parsed_files), key=lambda s: s.slug)
     staff, roles = _staff_and_roles(defaults, dparsed)
-    return Catalog(providers=providers, defaults_file=str(defaults_file) if defaults_file else None,
-                   staff=staff, custom_roles=roles)
+    return Catalog(providers=[s for s in specs if not s.offboarded],
+                   defaults_file=str(defaults_file) if defaults_file else None, staff=staff, custom_roles=roles,
+                   offboarded=[s for s in specs if s.offboarded])
 
 
 def cross_file_problems(parsed_files: list[_Parsed]) -> list[Problem]:

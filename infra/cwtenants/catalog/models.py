@@ -396,6 +396,13 @@ class ProviderFile(_Strict):
     offboarding: Offboarding = Field(
         None, description="What happens to the Chatwoot objects when the provider file is removed: retain, "
                           "archive or delete. Default: _defaults.yaml or retain.")
+    offboarded: bool = Field(
+        None, description="true: the provider was offboarded with `offboarding: retain` (`cwtenants offboard` "
+                          "writes it): its inbox, team and portal stay in Chatwoot but are no longer managed (not "
+                          "declared, not checked). The file keeps the provider's slug and names reserved, so no "
+                          "other provider adopts the retained objects. Removing the line (or onboarding the slug "
+                          "again) manages them again: they are adopted by their names. Only with offboarding: "
+                          "retain. Default: false.")
 
 
 # ---------------------------------------------------------------------------
@@ -583,6 +590,7 @@ class ProviderSpec:
     offboarding: str = DEFAULT_OFFBOARDING
     membership: str = DEFAULT_MEMBERSHIP
     agents: list[AgentSpec] = field(default_factory=list)
+    offboarded: bool = False  # offboarded with `retain`: kept in the catalog, not managed
     source: str = ""
     articles: list[ArticleSpec] = field(default_factory=list)  # filled by catalog.articles
 
@@ -653,6 +661,7 @@ def resolve(p: ProviderFile, d: DefaultsFile | None, source: str) -> ProviderSpe
         group=p.group,
         offboarding=pick(p.offboarding, d.offboarding, default=DEFAULT_OFFBOARDING),
         membership=pick(p.membership, d.membership, default=DEFAULT_MEMBERSHIP),
+        offboarded=bool(p.offboarded),
         inbox=inbox,
         team=team,
         portal=portal,

@@ -41,7 +41,9 @@ def desired(spec, cat) -> dict[str, Any]:
     }
 
 
-def body(inputs: dict) -> dict:
+def body(inputs: dict, create: bool = False) -> dict:
+    """The request body. An update always sends ``description`` and ``icon`` ("" clears them); a create
+    leaves out the empty ones (Chatwoot's defaults are the same: description null, icon "")."""
     out = {
         "name": inputs["name"],
         "slug": inputs["slug"],
@@ -49,6 +51,8 @@ def body(inputs: dict) -> dict:
         "description": inputs.get("description") or "",
         "icon": inputs.get("icon") or "",
     }
+    if create:
+        out = {k: v for k, v in out.items() if v != ""}
     if inputs.get("position") is not None:
         out["position"] = inputs["position"]
     return {"category": out}
@@ -94,7 +98,7 @@ class CategoryKind(ObjectKind):
         portal = inputs["portal_slug"]
         live, adopted = find_or_create(
             lambda fresh: self.find(c, portal, inputs["slug"], inputs["locale"], fresh),
-            lambda: (c.post(f"/portals/{portal}/categories", body(inputs)) or {})["payload"],
+            lambda: (c.post(f"/portals/{portal}/categories", body(inputs, create=True)) or {})["payload"],
             taken=lambda exc: isinstance(exc, Unprocessable),  # a concurrent run made it
         )
         if adopted:
