@@ -54,12 +54,17 @@ def body(inputs: dict, create: bool = False) -> dict:
     if create:
         out = {k: v for k, v in out.items() if v != ""}
     if inputs.get("position") is not None:
-        out["position"] = inputs["position"]
+        out["position"] = integer(inputs["position"])
     return {"category": out}
 
 
 def _text(v: Any) -> str | None:
     return v if v not in (None, "") else None
+
+
+def integer(v: Any) -> Any:
+    """Positions are integers in Chatwoot; Pulumi hands numbers to the provider as floats (1.0)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 class CategoryKind(ObjectKind):
@@ -73,7 +78,7 @@ class CategoryKind(ObjectKind):
             "locale": inputs.get("locale"),
             "name": inputs.get("name"),
             "description": _text(inputs.get("description")),
-            "position": inputs.get("position"),
+            "position": integer(inputs.get("position")),
             "icon": _text(inputs.get("icon")),
         }
 
