@@ -225,9 +225,12 @@ def check_ownership_after_up(components) -> None:
 
 
 def ownership_client(settings):
+    """The program process's client: its own limiter holds only the program's reserve of the
+    request budget, the provider process's limiter the rest (resources.base.budget_split)."""
     from .chatwoot import ChatwootClient
+    from .resources.base import program_settings
 
-    return ChatwootClient(settings)
+    return ChatwootClient(program_settings(settings))
 
 
 def shard_group() -> str:
