@@ -6,6 +6,8 @@ adopt by name and the state holds one id). So once the run has settled every pro
 team and portal, the program lists the three kinds once (3 GETs whatever the number of
 providers) and fails the run loudly when a name or slug is found more than once. A missing
 object (deleted or renamed in the UI) is reported as a warning: `pulumi up --refresh` fixes it.
+The program's client sends these calls from a small reserve of the request budget that the
+provider process leaves free (``resources.base.budget_split``).
 """
 
 from __future__ import annotations
