@@ -4,8 +4,9 @@ Read-only, like the rest of the plan. Chatwoot lists categories and articles one
 so the cost is per portal — and only for providers that declare content (``knowledge_base.wanted``):
 
 - a portal that does not exist yet: everything "would be created", no request;
-- a portal whose list entry counts no category and no article in any locale: the same, no request;
-- otherwise one ``GET /portals/<slug>/categories`` plus the article index, 25 articles per page.
+- otherwise one ``GET /portals/<slug>/categories`` plus the article index, 25 articles per page (the
+  portal list's per-locale counts are not trusted to skip this: how Chatwoot counts there, e.g.
+  articles without a category, is not recorded).
   The index pages carry each article's whole content, so articles are compared without any
   per-article request: the live article's content hash (the one the Knowledge Base resource keeps
   in the state) against the file's; only a differing article is compared field by field.
@@ -26,16 +27,6 @@ from .resources import article, category
 from .resources import knowledge_base as kb
 
 CATEGORY, ARTICLE = category.CategoryKind(), article.ArticleKind()
-
-
-def live_is_empty(portal: dict) -> bool:
-    """The portal's list entry counts no category and no article in any of its locales."""
-    locales = (portal.get("config") or {}).get("allowed_locales")
-    if not isinstance(locales, list) or not locales or not all(isinstance(x, dict) for x in locales):
-        return False
-    counts = [x.get(k) for x in locales for k in ("articles_count", "categories_count")]
-    counts.append((portal.get("meta") or {}).get("categories_count"))
-    return all(n == 0 for n in counts)
 
 
 def read_live(c: ChatwootClient, portal_slug: str) -> tuple[list[dict], list[dict]]:
@@ -94,7 +85,7 @@ def plan_content(c: ChatwootClient, spec: ProviderSpec, live_portal: dict | None
     if not kb.wanted(spec):
         return []
     want = kb.desired(spec)
-    if live_portal is None or live_is_empty(live_portal):
+    if live_portal is None:
         cats, arts = [], []
     else:
         cats, arts = read_live(c, live_portal.get("slug") or spec.portal.slug)

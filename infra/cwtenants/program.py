@@ -40,6 +40,11 @@ GC_THRESHOLD = (50_000, 20, 100)
 
 def main() -> None:
     fewer_gc_passes()
+    only = selection()
+    # what the stack already manages (its outputs): read while the catalog loads (a targeted run
+    # gets them from the file `cwtenants onboard` wrote, see below)
+    stack_outputs = None if only is not None else stackinfo.read_in_background(
+        pulumi.get_root_directory(), pulumi.get_stack())
     folder = providers_dir()
     try:
         catalog = load_catalog(folder)
@@ -51,7 +56,6 @@ def main() -> None:
     # Sharding: the whole catalog is loaded and checked, then only this stack's group is declared.
     group = shard_group()
     providers = in_group(catalog.providers, group, marked=catalog.offboarded)
-    only = selection()
     if only is not None:
         check_selection_in_group(catalog.providers, providers, only[0], group)
     url, account_id = target()
@@ -59,7 +63,7 @@ def main() -> None:
         previous = previous_outputs()
         info = stackinfo.parse(previous) if previous else None
     else:
-        previous, info = None, stackinfo.read(pulumi.get_root_directory(), pulumi.get_stack())
+        previous, info = None, stack_outputs.result()
     check_target(info, url, account_id)
     if info:
         say_offboarding(info, {p.slug for p in providers})

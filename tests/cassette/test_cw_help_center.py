@@ -3,7 +3,7 @@
 ``test_help_center_real_exchanges`` replays exchanges captured on a real Chatwoot 4.15.1 (converted
 into a cassette by ``cassette_from_exchanges.py``; cassettes/PROVENANCE.json). It makes exactly the
 captured requests in the captured order: the steps that our modules make the same way are made through
-them (the token owner as author, an article POST, the category list, the paginated article index, the
+them (the token owner as author, two category POSTs, an article POST, the category list, the paginated article index, the
 Knowledge Base's refresh on that real data); the others are made with the plain client and check how it
 reports Chatwoot's answers (422 messages and attributes, the 500 on a duplicate slug, 404 after DELETE).
 It uses the capture's own names (portal ``kb-capture-18``, article ``how-to-reach-support-18``); when
@@ -51,7 +51,8 @@ def _kb(portal: str, categories: dict, articles: dict, mode: str = "additive") -
 
 
 # ------------------------------------------------------------------------------------------------
-# Real Chatwoot 4.15.1
+# Real Chatwoot 4.15.1 (module calls: author_id, CategoryKind.create ×2, all_categories, ArticleKind.create,
+# read_index, KnowledgeBaseProvider.read)
 
 CAPTURE_PORTAL, CAPTURE_ARTICLE = "kb-capture-18", "how-to-reach-support-18"
 
@@ -78,9 +79,12 @@ def test_help_center_real_exchanges(cw, after_cassette):
     cw.post("/portals", {"portal": {"name": "KB Capture", "slug": portal,
                                     "config": {"allowed_locales": ["en", "de"], "default_locale": "en"}}})
     base.created_empty.add(("portal", portal))  # as the Portal resource marks a portal it created
-    en = cw.post(cats, {"category": {"name": "Getting started", "slug": "getting-started", "locale": "en",
-                                     "description": "First steps", "position": 1}})["payload"]
-    cw.post(cats, {"category": {"name": "Erste Schritte", "slug": "erste-schritte", "locale": "de", "position": 1}})
+    # two categories as category.py creates them: exactly the captured POSTs, no PATCH after them
+    ck = category.CategoryKind()
+    en_id, en = ck.create(cw, {**_cat("en", "getting-started", "Getting started", description="First steps",
+                                      position=1), "portal_slug": portal})
+    ck.create(cw, {**_cat("de", "erste-schritte", "Erste Schritte", position=1), "portal_slug": portal})
+    assert en["description"] == "First steps" and en["icon"] == ""
 
     # a second category with the same slug and locale; a locale the portal does not have
     with pytest.raises(Unprocessable) as dup:
@@ -94,7 +98,6 @@ def test_help_center_real_exchanges(cw, after_cassette):
     # the category list, as category.py reads and normalises it
     live = category.all_categories(cw, portal, fresh=True)
     assert {(x["locale"], x["slug"]) for x in live} == {("en", "getting-started"), ("de", "erste-schritte")}
-    ck = category.CategoryKind()
     found = ck.find(cw, portal, "getting-started", "en")  # from the list just read: no request
     assert ck._same(found, _cat("en", "getting-started", "Getting started", description="First steps", position=1))
     # an undeclared description (null) and icon ("") are the same as none declared

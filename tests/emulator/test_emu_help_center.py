@@ -173,3 +173,15 @@ def test_public_article_page(emu, admin, me):
         admin.patch(f"{A1}/portals/kb-public/articles/{a['id']}", json={"article": {"status": "published"}})
         admin.patch(f"{A1}/portals/kb-public", json={"portal": {"archived": True}})
         assert anon.get("/hc/kb-public/de/articles/pub-erste").status_code == 404  # archived portal
+
+
+def test_position_is_an_integer_column(admin, kb, me):
+    """A position sent as 1.0 reads back as 1 (Rails casts integer columns), for categories and articles."""
+    c = admin.post(f"{kb}/categories", json={"category": {"name": "Floats", "slug": "floats", "locale": "en",
+                                                          "position": 3.0}}).json()["payload"]
+    assert c["position"] == 3 and isinstance(c["position"], int)
+    a = admin.post(f"{kb}/articles", json={"article": {"title": "F", "slug": "float-position", "content": "x",
+                                                       "author_id": me, "position": 7.0}}).json()["payload"]
+    assert a["position"] == 7 and isinstance(a["position"], int)
+    listed = admin.get(f"{kb}/categories").json()["payload"]
+    assert all(isinstance(x["position"], int) for x in listed if x["position"] is not None)

@@ -235,3 +235,20 @@ def test_update_patches_by_the_integer_id_kept_in_state(harbor):
     out = knowledge_base.apply(c, news, olds)
     assert [x[:2] for x in c.calls] == [("PATCH", f"/portals/{harbor.portal.slug}/articles/100")]
     assert out["article_ids"] == {a.slug: 100}
+
+
+def test_positions_that_pulumi_hands_over_as_floats_are_integers(harbor):
+    """Pulumi passes numbers to the provider as floats (1.0): the bodies send integers, and a live 1.0
+    (or 1) normalises like the catalog's 1 — no false change in plan/drift or on refresh."""
+    cat = harbor.portal.categories[1]
+    want = category.desired(harbor, cat)
+    assert isinstance(want["position"], int)
+    via_pulumi = {**want, "position": float(want["position"])}
+    assert category.body(via_pulumi)["category"]["position"] == want["position"]
+    assert isinstance(category.body(via_pulumi)["category"]["position"], int)
+    assert CategoryKind().normalise_inputs(via_pulumi) == CategoryKind().normalise_inputs(want)
+    art = next(a for a in harbor.articles if a.position is not None)
+    a_want = article.desired(harbor, art)
+    a_float = {**a_want, "position": float(a_want["position"])}
+    assert article.content_hash(a_float) == a_want["content_hash"]
+    assert isinstance(article.body(a_float)["article"]["position"], int)

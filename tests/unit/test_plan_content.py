@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cwtenants.plan_content import body_diff, live_is_empty
+from cwtenants.plan_content import body_diff
 
 
 def test_body_diff_summarises_and_shows_the_changed_lines():
@@ -17,16 +17,3 @@ def test_body_diff_is_capped():
     out = body_diff("", new, limit=5)
     assert out[0] == "content: +40 -0 lines (live -> catalog)"
     assert len(out) == 7 and out[-1] == "  … 35 more changed line(s)"
-
-
-def test_an_empty_portal_is_recognised_from_its_list_entry():
-    empty = {"config": {"allowed_locales": [{"code": "en", "articles_count": 0, "categories_count": 0},
-                                            {"code": "de", "articles_count": 0, "categories_count": 0}]},
-             "meta": {"categories_count": 0}}
-    assert live_is_empty(empty)
-    some = {"config": {"allowed_locales": [{"code": "en", "articles_count": 0, "categories_count": 0},
-                                           {"code": "de", "articles_count": 2, "categories_count": 1}]},
-            "meta": {"categories_count": 1}}
-    assert not live_is_empty(some)
-    assert not live_is_empty({"config": {"allowed_locales": ["en"]}})  # no counts: read the lists
-    assert not live_is_empty({})

@@ -33,6 +33,11 @@ PER_PAGE = 25
 STATUSES = ("draft", "published", "archived")
 
 
+
+def _integer(value):
+    """``position`` is an integer column: a number sent as 1.0 reads back as 1 (Rails casts it)."""
+    return int(value) if isinstance(value, float) else value
+
 def _author(emu: Emulator, doc: dict) -> dict | None:
     user = emu.store.get("users", doc.get("author_id"))
     au = emu.store.account_user(doc["account_id"], user["id"]) if user else None
@@ -56,7 +61,7 @@ def render_article(emu: Emulator, doc: dict, categories: dict[int, dict] | None 
         "content": doc.get("content"),
         "description": doc.get("description"),
         "status": doc.get("status"),
-        "position": doc.get("position"),
+        "position": _integer(doc.get("position")),
         "account_id": doc["account_id"],
         "updated_at": int(doc.get("updated_at") or 0),
         "meta": doc.get("meta") or {},

@@ -25,6 +25,11 @@ CATEGORY_ATTRS = ("name", "description", "position", "slug", "locale", "icon", "
                   "associated_category_id")
 
 
+
+def _integer(value):
+    """``position`` is an integer column: a number sent as 1.0 reads back as 1 (Rails casts it)."""
+    return int(value) if isinstance(value, float) else value
+
 def render_category(emu: Emulator, doc: dict, articles: list[dict] | None = None) -> dict:
     if articles is None:
         articles = emu.store.list("articles", doc["account_id"], doc["portal_id"])
@@ -34,7 +39,7 @@ def render_category(emu: Emulator, doc: dict, articles: list[dict] | None = None
         "slug": doc.get("slug"),
         "locale": doc.get("locale"),
         "description": doc.get("description"),
-        "position": doc.get("position"),
+        "position": _integer(doc.get("position")),
         "account_id": doc["account_id"],
         "icon": doc.get("icon") or "",
         "icon_color": doc.get("icon_color") or "",

@@ -24,6 +24,7 @@ from typing import Any
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, ServerError
 from .base import Gone, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from .category import integer
 
 PER_PAGE = 25
 HASHED = ("slug", "title", "content", "description", "status", "position", "tags", "category", "locale")
@@ -91,7 +92,7 @@ def normalise_fields(src: dict) -> dict:
         "content": src.get("content") or "",
         "description": src.get("description") or None,
         "status": src.get("status") or "draft",
-        "position": src.get("position"),
+        "position": integer(src.get("position")),
         "tags": list(src.get("tags") or []),
         "category": src.get("category") or None,
         "locale": src.get("locale"),
@@ -130,7 +131,7 @@ def body(inputs: dict, author: int | None = None) -> dict:
         "meta": {"tags": list(inputs.get("tags") or [])},
     }
     if inputs.get("position") is not None:
-        out["position"] = inputs["position"]
+        out["position"] = integer(inputs["position"])
     if author is not None:
         out["author_id"] = author
     return {"article": out}

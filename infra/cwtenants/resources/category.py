@@ -41,7 +41,9 @@ def desired(spec, cat) -> dict[str, Any]:
     }
 
 
-def body(inputs: dict) -> dict:
+def body(inputs: dict, create: bool = False) -> dict:
+    """The request body. An update always sends ``description`` and ``icon`` ("" clears them); a create
+    leaves out the empty ones (Chatwoot's defaults are the same: description null, icon "")."""
     out = {
         "name": inputs["name"],
         "slug": inputs["slug"],
@@ -49,13 +51,20 @@ def body(inputs: dict) -> dict:
         "description": inputs.get("description") or "",
         "icon": inputs.get("icon") or "",
     }
+    if create:
+        out = {k: v for k, v in out.items() if v != ""}
     if inputs.get("position") is not None:
-        out["position"] = inputs["position"]
+        out["position"] = integer(inputs["position"])
     return {"category": out}
 
 
 def _text(v: Any) -> str | None:
     return v if v not in (None, "") else None
+
+
+def integer(v: Any) -> Any:
+    """Positions are integers in Chatwoot; Pulumi hands numbers to the provider as floats (1.0)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 class CategoryKind(ObjectKind):
@@ -69,7 +78,7 @@ class CategoryKind(ObjectKind):
             "locale": inputs.get("locale"),
             "name": inputs.get("name"),
             "description": _text(inputs.get("description")),
-            "position": inputs.get("position"),
+            "position": integer(inputs.get("position")),
             "icon": _text(inputs.get("icon")),
         }
 
@@ -94,7 +103,7 @@ class CategoryKind(ObjectKind):
         portal = inputs["portal_slug"]
         live, adopted = find_or_create(
             lambda fresh: self.find(c, portal, inputs["slug"], inputs["locale"], fresh),
-            lambda: (c.post(f"/portals/{portal}/categories", body(inputs)) or {})["payload"],
+            lambda: (c.post(f"/portals/{portal}/categories", body(inputs, create=True)) or {})["payload"],
             taken=lambda exc: isinstance(exc, Unprocessable),  # a concurrent run made it
         )
         if adopted:
