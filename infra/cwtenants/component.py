@@ -1,8 +1,10 @@
 """One ComponentResource per provider: its inbox, team and portal, wired together.
 
 Logical names come from the provider slug (``<slug>``, ``<slug>-portal`` ...), so they are
-stable across renames of the display name. Ordering is explicit: the portal exists before the
-inbox that links to it.
+stable across renames of the display name. Ordering comes from the outputs passed as inputs: the
+inbox takes the portal's id, the memberships the team's or inbox's id and the agents' user ids, so
+Pulumi creates them after (and deletes them before) what they refer to. No extra ``depends_on``:
+it would repeat those dependencies and cost the program time per resource (issue 18).
 
 Offboarding (what removing the provider's file does) is enforced twice: through Pulumi's
 ``retain_on_delete`` (the preview shows ``delete[retain]``) and in each provider's ``delete()``,
@@ -47,20 +49,19 @@ class Provider(pulumi.ComponentResource):
         self.inbox = inbox.Inbox(
             f"{spec.slug}-inbox",
             {**inbox.desired(spec, portal_id=self.portal.portal_id), **owned("inbox")},
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.portal])),
+            child,
         )
         # Membership: the declared agents' emails plus an email → user id map (resolved at apply).
-        mine = [agents[a.email.lower()] for a in spec.agents] if agents else []
         user_ids = {a.email.lower(): agents[a.email.lower()].user_id for a in spec.agents} if agents else {}
         self.team_members = members.TeamMembers(
             f"{spec.slug}-team-members",
             members.desired(spec, self.team.team_id, user_ids, spec.team.name),
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.team, *mine])),
+            child,
         )
         self.inbox_members = members.InboxMembers(
             f"{spec.slug}-inbox-members",
             members.desired(spec, self.inbox.inbox_id, user_ids, spec.inbox.name),
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.inbox, *mine])),
+            child,
         )
         self._knowledge_base(spec)
         published = [{"locale": a.locale, "slug": a.slug} for a in spec.articles if a.status == "published"]

@@ -30,8 +30,8 @@ def fewer_gc_passes() -> None:
     The program builds a few objects per resource (Outputs, futures, protobuf messages) that all
     stay alive until the end, so every full collection walks a heap that grows with the catalog:
     at 1000 providers the default thresholds made the collector about 40 % of the program's CPU
-    (docs/benchmarks.md "Where the no-op preview time goes"). The process is short-lived and
-    frees everything when it exits; memory is not the constraint."""
+    (docs/benchmarks.md, issue 18, "Earlier: the program under Pulumi's mocks"). The process is
+    short-lived and frees everything when it exits; memory is not the constraint."""
     gc.set_threshold(GC_THRESHOLD[0], GC_THRESHOLD[1], GC_THRESHOLD[2])
 
 

@@ -12,6 +12,23 @@ def _names(resp):
     return sorted(i["name"] if "name" in i else i for i in items)
 
 
+def assert_created_in_order(deployment):
+    """Every inbox depends on its portal, every membership on its team / inbox and on the agents it
+    names (from the outputs passed as inputs, component.py), so Pulumi orders creates and deletes."""
+    import json
+
+    state = json.loads(deployment.run("stack", "export", "--stack", deployment.stack).stdout)
+    deps = {r["urn"].rsplit("::", 1)[-1]: set(r.get("dependencies") or [])
+            for r in state["deployment"]["resources"]}
+    urn = {r["urn"].rsplit("::", 1)[-1]: r["urn"] for r in state["deployment"]["resources"]}
+    for slug in ("greenleaf-hosting", "harbor-vps", "nimbus-cloud"):
+        assert urn[f"{slug}-portal"] in deps[f"{slug}-inbox"]
+        assert urn[f"{slug}-team"] in deps[f"{slug}-team-members"]
+        assert urn[f"{slug}-inbox"] in deps[f"{slug}-inbox-members"]
+    agent = urn["agent-marta-jansen-at-harbor-vps-example"]
+    assert agent in deps["harbor-vps-team-members"] and agent in deps["harbor-vps-inbox-members"]
+
+
 def test_up_creates_one_of_each_then_second_up_makes_no_write(deployment):
     summary = deployment.up()
     # 3 providers × (component + inbox + team + portal + team members + inbox members)
@@ -23,6 +40,8 @@ def test_up_creates_one_of_each_then_second_up_makes_no_write(deployment):
         "greenleaf hosting team", "harbor vps team", "nimbus cloud team"]  # docs/chatwoot-behaviour.md#teams lower-cased
     portals = deployment.api("GET", "/portals").json()["payload"]
     assert sorted(p["slug"] for p in portals) == ["greenleaf-hosting-965a9ea1", "harbor-vps-help", "nimbus-cloud-d231b58d"]
+
+    assert_created_in_order(deployment)
 
     deployment.reset_stats()
     summary = deployment.up()
