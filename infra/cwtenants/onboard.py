@@ -338,7 +338,7 @@ class Stack:
         env = {**os.environ, **self.env, "CWT_PROVIDERS_DIR": str(providers_dir.resolve()),
                "CWT_ONLY_PROVIDERS": slug, "CWT_ONLY_AGENTS": ",".join(sorted(emails))}
         # The state is written once, at the end, instead of after every step: with 1000 providers
-        # each checkpoint rewrites ~11 MB, which made the state I/O the largest cost of an
+        # each checkpoint rewrites ~18 MB, which made the state I/O the largest cost of an
         # onboarding (docs/benchmarks.md "Onboarding"). An update killed half-way then leaves the
         # state as before it; the next run's creates find what it made by natural key and adopt
         # it (find_or_create), so nothing is duplicated. CWT_ONBOARD_CHECKPOINTS=1 keeps them.
