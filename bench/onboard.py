@@ -218,7 +218,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.reuse and not args.work:
         ap.error("--reuse needs --work (where the populated stacks are kept)")
-    work = args.work or Path(tempfile.mkdtemp(prefix="cwt-bench-onboard-"))
+    work = (args.work or Path(tempfile.mkdtemp(prefix="cwt-bench-onboard-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder: {work}", flush=True)
     results = [run_cell(work, n, args.latency_ms, {"delete_delay": 0.5, "log_level": "warning"}, args.reuse,

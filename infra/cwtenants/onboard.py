@@ -338,12 +338,18 @@ class Stack:
         env = {**os.environ, **self.env, "CWT_PROVIDERS_DIR": str(providers_dir.resolve()),
                "CWT_ONLY_PROVIDERS": slug, "CWT_ONLY_AGENTS": ",".join(sorted(emails))}
         # The state is written once, at the end, instead of after every step: with 1000 providers
-        # each checkpoint rewrites ~11 MB, which made the state I/O the largest cost of an
+        # each checkpoint rewrites ~18 MB, which made the state I/O the largest cost of an
         # onboarding (docs/benchmarks.md "Onboarding"). An update killed half-way then leaves the
         # state as before it; the next run's creates find what it made by natural key and adopt
         # it (find_or_create), so nothing is duplicated. CWT_ONBOARD_CHECKPOINTS=1 keeps them.
         if os.environ.get("CWT_ONBOARD_CHECKPOINTS") != "1":
             env.setdefault("PULUMI_SKIP_CHECKPOINTS", "true")
+        # The engine's garbage collector: with 1000 providers the engine holds the whole state
+        # (~6000 resources) and about a third of its CPU went to collections at Go's default
+        # (GOGC=100). 400 lets the heap grow further between collections: -15 % CPU of the
+        # update at N=1000 for ~+170 MB peak (docs/benchmarks.md "Onboarding"). A GOGC set by
+        # the caller wins.
+        env.setdefault("GOGC", "400")
         # A targeted update replaces the stack outputs with what the run exports: the program
         # reads the previous ones while the update holds the stack lock (so an update we waited
         # for is included) and exports them again with this provider's summary added or removed.

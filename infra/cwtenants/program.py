@@ -41,10 +41,10 @@ GC_THRESHOLD = (50_000, 20, 100)
 def main() -> None:
     fewer_gc_passes()
     only = selection()
-    # what the stack already manages (its outputs): read while the catalog loads (a targeted run
-    # gets them from the file `cwtenants onboard` wrote, see below)
-    stack_outputs = None if only is not None else stackinfo.read_in_background(
-        pulumi.get_root_directory(), pulumi.get_stack())
+    # what the stack already manages (its outputs): read while the catalog loads; a targeted run
+    # takes them whole, to export them again (see targeted())
+    stack_outputs = stackinfo.read_in_background(pulumi.get_root_directory(), pulumi.get_stack(),
+                                                 stackinfo.read_outputs if only is not None else None)
     folder = providers_dir()
     try:
         catalog = load_catalog(folder)
@@ -60,7 +60,7 @@ def main() -> None:
         check_selection_in_group(catalog.providers, providers, only[0], group)
     url, account_id = target()
     if only is not None:  # a targeted run also exports the outputs again (see targeted())
-        previous = previous_outputs()
+        previous = previous_outputs(stack_outputs.result())
         info = stackinfo.parse(previous) if previous else None
     else:
         previous, info = None, stack_outputs.result()
@@ -185,12 +185,11 @@ def check_selection_in_group(all_providers, in_stack, slugs: set[str], group: st
                               "CWT_GROUP); apply it with the stack of its group")
 
 
-def previous_outputs() -> dict:
-    """The stack outputs before this targeted update (``pulumi stack output --json``, read once:
-    they also give the stack's identity and ownership, ``stackinfo``). Secret values are left out:
-    never shown, never re-exported. Unreadable outputs stop the run: exporting without them
-    would drop every other provider's summary."""
-    outputs = stackinfo.read_outputs(pulumi.get_root_directory(), pulumi.get_stack())
+def previous_outputs(outputs: dict | None) -> dict:
+    """The stack outputs before this targeted update (``stackinfo.read_outputs``, read once: they
+    also give the stack's identity and ownership). Secret values are left out: never shown, never
+    re-exported. Unreadable outputs (None) stop the run: exporting without them would drop every
+    other provider's summary."""
     if outputs is None:
         raise pulumi.RunError("could not read the stack outputs (`pulumi stack output --json`); a targeted "
                               "update needs them to keep the other providers' outputs")

@@ -95,14 +95,15 @@ def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeou
     return outputs if isinstance(outputs, dict) else None
 
 
-def read_in_background(cwd: Path | str | None = None, stack: str | None = None) -> Future:
-    """Start :func:`read` in a thread and return its future (``.result()`` is read's answer).
+def read_in_background(cwd: Path | str | None = None, stack: str | None = None, reader=None) -> Future:
+    """Start :func:`read` (or ``reader``, e.g. :func:`read_outputs`) in a thread and return its
+    future (``.result()`` is its answer).
 
     The ``pulumi stack output`` call loads the whole state (about 0.5 s at 1000 providers); the
     program starts it first and loads the catalog meanwhile instead of waiting for it."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stackinfo")
     try:
-        return pool.submit(read, cwd, stack)
+        return pool.submit(reader or read, cwd, stack)
     finally:
         pool.shutdown(wait=False)
 

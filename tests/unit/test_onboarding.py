@@ -157,7 +157,7 @@ n = len(os.listdir(state))
 with open(os.path.join(state, f"call-{n}.json"), "w") as f:
     json.dump({"args": sys.argv[1:], "only": os.environ.get("CWT_ONLY_PROVIDERS"),
                "agents": os.environ.get("CWT_ONLY_AGENTS"),
-               "skip_checkpoints": os.environ.get("PULUMI_SKIP_CHECKPOINTS")}, f)
+               "skip_checkpoints": os.environ.get("PULUMI_SKIP_CHECKPOINTS"), "gogc": os.environ.get("GOGC")}, f)
 if n < int(os.environ.get("FAKE_LOCKED_TIMES", "0")):
     print("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end",
           file=sys.stderr)
@@ -176,6 +176,7 @@ def fake_pulumi(tmp_path, monkeypatch):
     calls.mkdir()
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_PULUMI_DIR", str(calls))
+    monkeypatch.delenv("GOGC", raising=False)
     (tmp_path / "Pulumi.yaml").write_text("name: cwtenants\nruntime: python\n")
 
     def recorded() -> list[dict]:
@@ -200,6 +201,7 @@ def test_targeted_up_names_only_this_provider(tmp_path, fake_pulumi, providers):
     # the stack outputs are read once, by the program inside the update (not by cwtenants before it)
     assert not (tmp_path / "outputs-read").exists()
     assert call["skip_checkpoints"] == "true"
+    assert call["gogc"] == "400"  # fewer engine garbage collections (a caller's GOGC would win)
     assert call["args"][:3] == ["up", "--yes", "--skip-preview"]
 
 

@@ -61,3 +61,17 @@ def test_no_outputs_or_a_failing_cli_is_none(tmp_path, monkeypatch):
     (tmp_path / "bin").rmdir()
     fake_pulumi(tmp_path, monkeypatch, OUTPUTS, rc=255)
     assert stackinfo.read(tmp_path, "prod") is None
+
+
+def test_the_targeted_run_takes_the_outputs_whole_and_refuses_unreadable_ones(tmp_path, monkeypatch):
+    """A targeted update (cwtenants onboard) exports the previous outputs again: it reads them raw
+    (secret values left out), and stops rather than export without them."""
+    import pytest
+
+    from cwtenants.program import previous_outputs
+
+    fake_pulumi(tmp_path, monkeypatch, {**OUTPUTS, "token": "[secret]"})
+    raw = stackinfo.read_in_background(tmp_path, "prod", stackinfo.read_outputs).result(timeout=60)
+    assert previous_outputs(raw) == OUTPUTS
+    with pytest.raises(Exception, match="could not read the stack outputs"):
+        previous_outputs(None)
