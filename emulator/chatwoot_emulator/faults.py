@@ -110,7 +110,9 @@ class FaultEngine:
 
 
 class Stats:
-    """Request counts by method and by "METHOD path-template", plus the peak in any rolling 60 s."""
+    """Request counts by method and by "METHOD path-template", the peak in any rolling 60 s, and the
+    wall-clock time (epoch seconds) at which the last write (any method but GET) was answered — what a
+    benchmark needs to tell when the objects a command creates exist, apart from when it returns."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -123,6 +125,11 @@ class Stats:
             self.by_route: collections.Counter = collections.Counter()
             self.recent: collections.deque = collections.deque()
             self.peak_60s = 0
+            self.last_write_at: float | None = None
+
+    def write_answered(self) -> None:
+        with self.lock:
+            self.last_write_at = time.time()
 
     def record(self, method: str, template: str) -> None:
         now = time.monotonic()
@@ -142,6 +149,7 @@ class Stats:
                 "by_method": dict(self.by_method),
                 "by_route": dict(sorted(self.by_route.items())),
                 "peak_60s": self.peak_60s,
+                "last_write_at": self.last_write_at,
             }
 
 
@@ -204,6 +212,8 @@ class FaultMiddleware:
             await drop_connection(scope)
             return
         await self.app(scope, receive, send)
+        if scope["method"] != "GET":
+            self.stats.write_answered()
 
 
     async def commit_late(self, scope, receive) -> None:

@@ -143,11 +143,15 @@ def test_control_plane_never_faulted(emu):
 
 
 def test_stats_counts_and_reset(emu, admin):
-    """Stats: counts by method, by "METHOD path-template", total and peak in a rolling 60 s window."""
+    """Stats: counts by method, by "METHOD path-template", total, peak in a rolling 60 s window, and
+    when the last write was answered (reads do not move it)."""
     emu.control("POST", "stats/reset")
+    assert emu.control("GET", "stats")["last_write_at"] is None
     admin.get(f"{A1}/teams")
     admin.get(f"{A1}/teams")
+    before = time.time()
     admin.post(f"{A1}/teams", json={"name": "stats team"})
+    after = time.time()
     admin.get(f"{A1}/inboxes/12345")
     s = emu.control("GET", "stats")
     assert s["total"] == 4
@@ -158,8 +162,10 @@ def test_stats_counts_and_reset(emu, admin):
         "GET /api/v1/accounts/{account_id}/inboxes/{inbox_id}": 1,
     }
     assert s["peak_60s"] == 4
+    assert before <= s["last_write_at"] <= after
     emu.control("POST", "stats/reset")
-    assert emu.control("GET", "stats") == {"total": 0, "by_method": {}, "by_route": {}, "peak_60s": 0}
+    assert emu.control("GET", "stats") == {"total": 0, "by_method": {}, "by_route": {}, "peak_60s": 0,
+                                           "last_write_at": None}
 
 
 def test_faults_endpoint_rejects_unknown_setting(emu):
