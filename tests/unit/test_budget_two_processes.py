@@ -16,30 +16,9 @@ from cwtenants.chatwoot import ChatwootClient, Settings
 from cwtenants.chatwoot.errors import ConfigError
 from cwtenants.chatwoot.ratelimit import SlidingWindowLimiter
 from cwtenants.resources import base
+from fake_clock import FakeClock, peak_60s
 
 BUDGET = 2400
-
-
-class FakeClock:
-    def __init__(self, now: float = 0.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, s: float) -> None:
-        self.now += max(s, 0.0)
-
-
-def peak_60s(stamps: list[float]) -> int:
-    """Most stamps in any half-open (t - 60, t] window (as the emulator counts arrivals)."""
-    stamps = sorted(stamps)
-    best, j = 0, 0
-    for i, t in enumerate(stamps):
-        while stamps[j] <= t - 60:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
 
 
 def grants(limiter: SlidingWindowLimiter, n: int) -> list[float]:

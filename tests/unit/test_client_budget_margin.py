@@ -8,32 +8,11 @@ import random
 from cwtenants.chatwoot import ChatwootClient, Settings
 from cwtenants.chatwoot.client import WINDOW_MARGIN_S
 from cwtenants.chatwoot.ratelimit import SlidingWindowLimiter
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, s: float) -> None:
-        self.now += max(s, 0.0)
-
-
-def peak_60s(stamps: list[float]) -> int:
-    """Most stamps in any half-open (t - 60, t] window (the emulator's ``peak_60s``)."""
-    stamps = sorted(stamps)
-    best, j = 0, 0
-    for i, t in enumerate(stamps):
-        while stamps[j] <= t - 60:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
+from fake_clock import FakeClock, peak_60s
 
 
 def arrivals(window: float, delays: list[float], budget: int) -> list[float]:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     lim = SlidingWindowLimiter(budget, window, clock=clock, sleep=clock.sleep)
     out = []
     for d in delays:

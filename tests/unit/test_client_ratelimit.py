@@ -8,25 +8,7 @@ import httpx
 import pytest
 
 from cwtenants.chatwoot import ChatwootClient, Settings, SlidingWindowLimiter
-
-
-class FakeClock:
-    """Monotonic fake time; sleep() advances it (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.lock = threading.Lock()
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        with self.lock:
-            self.slept.append(seconds)
-            self.now += seconds
+from fake_clock import FakeClock
 
 
 def max_in_window(stamps: list[float], window: float = 60.0) -> int:
