@@ -46,6 +46,14 @@ class BadInput(Exception):
         self.lines = lines
 
 
+POLICY_NOT_APPLIED = "offboarding policy not in the state"  # the program's refusal (program.expect_offboarding)
+
+
+class PolicyNotApplied(Exception):
+    """The targeted offboarding update found another ``offboarding`` policy in the state than the
+    file's, and stopped before any step: the policy has to be recorded first."""
+
+
 class ApplyError(Exception):
     """The targeted update failed (the file is written: the next run or re-delivery applies it)."""
 
@@ -306,7 +314,8 @@ class Stack:
         out += [f"{base}{token(agent.Agent)}::{agent.logical_name(e)}" for e in sorted(emails)]
         return out
 
-    def up(self, slug: str, emails: set[str], providers_dir: Path, specs: tuple = ()) -> str:
+    def up(self, slug: str, emails: set[str], providers_dir: Path, specs: tuple = (),
+           expect_policy: str | None = None) -> str:
         """``pulumi up --target`` of the provider and ``emails``' agents; waits for the lock.
 
         Pulumi refuses a target that is neither in the state nor declared by the program (an
@@ -314,7 +323,9 @@ class Stack:
         dropped and the update runs again with the rest; none left = nothing to do."""
         targets = self.urns(slug, emails, specs)
         for _ in range(2):
-            r = self._up(slug, emails, targets, providers_dir)
+            r = self._up(slug, emails, targets, providers_dir, expect_policy)
+            if r.returncode != 0 and expect_policy and POLICY_NOT_APPLIED in r.stdout + r.stderr:
+                raise PolicyNotApplied(slug)
             missing = set(re.findall(r"Target '([^']+)' could not be found in the stack", r.stdout + r.stderr))
             if r.returncode == 0 or not missing:
                 break
@@ -330,13 +341,16 @@ class Stack:
             raise ApplyError(f"`pulumi up` for {slug} failed (exit {r.returncode}):\n{tail}")
         return r.stdout
 
-    def _up(self, slug: str, emails: set[str], targets: list[str], providers_dir: Path) -> subprocess.CompletedProcess:
+    def _up(self, slug: str, emails: set[str], targets: list[str], providers_dir: Path,
+            expect_policy: str | None = None) -> subprocess.CompletedProcess:
         cmd = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never",
                "--stack", self.stack_name()]
         for urn in targets:
             cmd += ["--target", urn]
         env = {**os.environ, **self.env, "CWT_PROVIDERS_DIR": str(providers_dir.resolve()),
                "CWT_ONLY_PROVIDERS": slug, "CWT_ONLY_AGENTS": ",".join(sorted(emails))}
+        if expect_policy:  # the program stops before any step if the state holds another policy
+            env["CWT_EXPECT_OFFBOARDING"] = f"{slug}={expect_policy}"
         # The state is written once, at the end, instead of after every step: with 1000 providers
         # each checkpoint rewrites ~18 MB, which made the state I/O the largest cost of an
         # onboarding (docs/benchmarks.md "Onboarding"). An update killed half-way then leaves the
@@ -514,22 +528,46 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
         if spec.offboarded:
             result.file = "unchanged"  # marked by an earlier offboarding: only the update may be left
         else:
+            original = path.read_text(encoding="utf-8")
             # the policy the state holds is in the provider's summary output: no update needed to
-            # record it when it is the file's (the usual case: the file was applied when merged)
-            if (apply or prepare) and _applied_policy(stack, slug) != spec.offboarding:
+            # record it when it is the file's (the usual case: the file was applied when merged).
+            # --prepare reads it here; an applying run lets the update's program check it (it reads
+            # the outputs anyway, under the stack lock): one reading of the whole state fewer.
+            if prepare and _applied_policy(stack, slug) != spec.offboarding:
                 stack.up(slug, emails, providers_dir, specs)
-            if spec.offboarding == "retain":
-                tmp = path.with_name(f".{path.name}.tmp")
-                tmp.write_text(mark_offboarded(path.read_text(encoding="utf-8")), encoding="utf-8")
-                os.replace(tmp, path)
-                result.file = "marked"
-            else:
-                path.unlink()
-                result.file = "removed"
+            result.file = _remove_or_mark(path, original, spec.offboarding)
+            if apply and not prepare:
+                try:
+                    result.output = stack.up(slug, emails, providers_dir, specs, expect_policy=spec.offboarding)
+                except PolicyNotApplied:
+                    # the state holds another policy (the file's was never applied): put the file
+                    # back, record its policy with a targeted update, then remove or mark it again
+                    _write_atomically(path, original)
+                    stack.log(f"{slug}: recording offboarding: {spec.offboarding} in the state first")
+                    stack.up(slug, emails, providers_dir, specs)
+                    _remove_or_mark(path, original, spec.offboarding)
+                    result.output = stack.up(slug, emails, providers_dir, specs)
+                result.applied = True
+                return result
     if apply and not prepare:
         result.output = stack.up(slug, emails, providers_dir, specs)
         result.applied = True
     return result
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _remove_or_mark(path: Path, original: str, policy: str) -> str:
+    """retain: mark the file ``offboarded: true``; archive, delete: remove it. What was done."""
+    if policy == "retain":
+        _write_atomically(path, mark_offboarded(original))
+        return "marked"
+    path.unlink()
+    return "removed"
 
 
 def problems_text(problems: list[Problem]) -> list[str]:

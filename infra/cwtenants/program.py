@@ -65,6 +65,8 @@ def main() -> None:
     else:
         previous, info = None, stack_outputs.result()
     check_target(info, url, account_id)
+    if only is not None:
+        expect_offboarding(info, os.environ.get("CWT_EXPECT_OFFBOARDING"))
     if info:
         say_offboarding(info, {p.slug for p in providers})
     roles = declare_custom_roles(catalog.custom_roles)
@@ -104,6 +106,20 @@ def say_offboarding(info, declared: set[str]) -> None:
         mode = info.offboarding.get(slug)
         if mode in OFFBOARDING_NOTE:
             pulumi.log.info(f"provider {slug} is removed (offboarding: {mode}): {OFFBOARDING_NOTE[mode]}")
+
+
+def expect_offboarding(info, expected: str | None) -> None:
+    """``cwtenants offboard`` sets CWT_EXPECT_OFFBOARDING=<slug>=<policy> on the update that removes
+    a provider: Pulumi deletes with the inputs the state holds, so if the state's ``offboarding``
+    is not the file's, stop here — before any step — and let it record the policy first. (The
+    outputs are read anyway; reading them again in ``cwtenants`` cost a pass over the whole state.)"""
+    if not expected:
+        return
+    slug, _, policy = expected.partition("=")
+    held = info.offboarding.get(slug) if info else None
+    if held != policy:
+        raise pulumi.RunError(f"offboarding policy not in the state: {slug} holds {held or 'none'}, "
+                              f"the file says {policy}")
 
 
 def target() -> tuple[str, int | None]:

@@ -171,6 +171,21 @@ def test_offboard_applies_the_policy_to_that_provider_only(populated, policy):
     assert r.stdout.startswith("unchanged " if policy == "retain" else "absent ") and populated.writes() == 0
 
 
+def test_offboard_applies_a_policy_edited_but_never_applied(populated):
+    """The file says delete, the state still holds archive (edited after the last apply): the
+    update's program refuses before any step, the policy is recorded, then the provider is deleted."""
+    onboard(populated, {**RECORD, "offboarding": "archive"})
+    path = populated.providers / "acme-host.yaml"
+    path.write_text(path.read_text().replace("offboarding: archive", "offboarding: delete"))
+    others = snapshot_others(populated)
+    r = cw(populated, "offboard", "acme-host")
+    assert f"removed {path} (offboarding: delete)" in r.stdout and not path.exists()
+    assert "recording offboarding: delete in the state first" in r.stdout + r.stderr
+    populated.emulator.control("POST", "jobs/run")  # asynchronous inbox deletion
+    assert objects(populated) == {"inbox": [], "team": [], "portal": []}
+    assert snapshot_others(populated) == others
+
+
 def test_onboarding_a_retained_provider_again_adopts_its_objects(populated):
     onboard(populated, {**RECORD, "offboarding": "retain"})
     ids = {k: v[0]["id"] for k, v in objects(populated).items()}

@@ -8,10 +8,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import pulumi
 import pytest
 from typer.testing import CliRunner
 
 from cwtenants import onboard as ob
+from cwtenants import stackinfo
 from cwtenants.catalog import load_catalog, scaffold_provider
 from cwtenants.cli import app
 
@@ -331,3 +333,62 @@ def test_the_targeted_program_refuses_a_provider_of_another_group():
         check_selection_in_group(ps, in_group(ps, "eu"), {"b"}, "eu")
     # a group whose providers are all marked offboarded is a group (an empty stack), not a typo
     assert in_group([], "eu", marked=[P(slug="c", group="eu")]) == []
+
+
+class RecordingStack(ob.Stack):
+    """A Stack whose updates are recorded, not run; the first ``expect_policy`` update can be refused
+    the way the program refuses it when the state holds another offboarding policy."""
+
+    def __init__(self, cwd: Path, refuse_first: bool):
+        super().__init__(cwd, "dev")
+        self.calls: list[tuple[str | None, bool]] = []  # (expect_policy, file present at that moment)
+        self.refuse_first = refuse_first
+        self.path: Path | None = None
+
+    def check_group(self, *a, **k) -> None:
+        return None
+
+    def outputs(self, env=None) -> dict:
+        raise AssertionError("an applying offboard must not read the outputs itself")
+
+    def up(self, slug, emails, providers_dir, specs=(), expect_policy=None) -> str:
+        self.calls.append((expect_policy, (providers_dir / f"{slug}.yaml").exists()))
+        if expect_policy and self.refuse_first and len(self.calls) == 1:
+            raise ob.PolicyNotApplied(slug)
+        return "Resources:\n    ok\n"
+
+
+@pytest.mark.parametrize("policy", ["archive", "retain"])
+def test_offboard_lets_the_update_check_the_policy(providers, tmp_path, policy):
+    """The usual case: one update, the file already removed/marked, the program checks the policy."""
+    ob.onboard(json.dumps({**RECORD, "offboarding": policy}), providers, apply=False)
+    st = RecordingStack(tmp_path, refuse_first=False)
+    res = ob.offboard("acme-host", providers, stack=st)
+    assert st.calls == [(policy, policy == "retain")]
+    assert res.file == ("marked" if policy == "retain" else "removed") and res.applied
+
+
+def test_offboard_records_a_policy_the_state_lacks_then_removes(providers, tmp_path):
+    """The program refused (state holds another policy): the file comes back, a plain targeted update
+    records its policy, then the file is removed and the provider's update runs."""
+    ob.onboard(json.dumps(RECORD), providers, apply=False)
+    path = providers / "acme-host.yaml"
+    text = path.read_text(encoding="utf-8")
+    st = RecordingStack(tmp_path, refuse_first=True)
+    res = ob.offboard("acme-host", providers, stack=st)
+    assert st.calls == [("archive", False), (None, True), (None, False)]
+    assert not path.exists() and res.file == "removed" and res.applied
+    assert "offboarding: archive" in text
+
+
+def test_program_refuses_another_policy_before_any_step():
+    from cwtenants.program import expect_offboarding
+
+    info = stackinfo.StackInfo(offboarding={"acme-host": "retain"})
+    expect_offboarding(info, None)
+    expect_offboarding(info, "acme-host=retain")
+
+    with pytest.raises(pulumi.RunError, match=ob.POLICY_NOT_APPLIED):
+        expect_offboarding(info, "acme-host=delete")
+    with pytest.raises(pulumi.RunError, match=ob.POLICY_NOT_APPLIED):
+        expect_offboarding(None, "acme-host=archive")
