@@ -33,6 +33,7 @@ from .catalog import CatalogError, Problem, load_catalog, load_provider_file
 from .catalog.loader import DEFAULTS_FILE_NAME, PATTERN_HINTS, format_path
 from .catalog.models import SLUG_RE
 from .catalog.scaffold import GENERATED_MARKER, scaffold_provider
+from . import stackinfo
 
 LOCKED = "currently locked"
 DEFAULT_LOCK_WAIT = 600.0  # seconds an onboarding waits for another update to release the stack
@@ -388,21 +389,10 @@ class Stack:
                 "update (a full `pulumi up` or another onboarding); the file is written and the next run or a "
                 "re-delivery applies it. If no update is running, `pulumi cancel` removes a stale lock") from None
 
-    def outputs(self, env: dict | None = None) -> dict:
+    def outputs(self) -> dict:
         """The stack's outputs (secret values stay encrypted: never shown, never re-exported)."""
-        env = env if env is not None else {**os.environ, **self.env}
-        try:
-            r = subprocess.run(["pulumi", "stack", "output", "--json", "--non-interactive", "--stack",
-                                self.stack_name()], cwd=self.cwd, env=env, capture_output=True, text=True)
-        except OSError:
-            return {}
-        if r.returncode != 0:
-            return {}
-        try:
-            data = json.loads(r.stdout or "{}")
-        except json.JSONDecodeError:
-            return {}
-        return {k: v for k, v in data.items() if v != "[secret]"} if isinstance(data, dict) else {}
+        data = stackinfo.read_outputs(self.cwd, self.stack_name(), env={**os.environ, **self.env}) or {}
+        return {k: v for k, v in data.items() if v != "[secret]"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,9 +437,7 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
     status = "unchanged" if old == text else ("updated" if old is not None else "created")
     if old != text:
         providers_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        _write_atomically(path, text)
     result = Result(record.slug, path, status)
     if apply:
         emails = {c.email.lower() for c in record.contacts} | _emails(old)
@@ -460,7 +448,7 @@ def onboard(record_text: str, providers_dir: Path, *, update: bool = False, appl
 
 
 def _applied_policy(stack: Stack, slug: str) -> str | None:
-    return ((stack.outputs().get("providers") or {}).get(slug) or {}).get("offboarding")
+    return stackinfo.parse(stack.outputs()).offboarding.get(slug)
 
 
 def _spec(path: Path):
@@ -501,13 +489,15 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
     """Apply the file's offboarding policy to that provider only, then remove the file (archive,
     delete) or mark it ``offboarded: true`` (retain).
 
-    With the file present, a first targeted update records its ``offboarding`` policy in the
-    state (it changes nothing when that policy is already applied, the usual case); then the
-    file is removed or marked and a second targeted update deletes, archives or forgets the
+    The file is removed or marked, then a targeted update deletes, archives or forgets the
     objects as the policy says (a marked provider is not declared: with retain, Pulumi forgets
-    its objects). ``prepare``: the first update and the removal/mark only (the next run applies
-    it); ``apply=False``: only remove or mark the file. Re-delivery (the file already gone or
-    marked) runs the second update only, which converges an interrupted run."""
+    its objects). Pulumi deletes with the inputs the state holds, so that update's program first
+    checks the state holds the file's ``offboarding`` (the usual case: the file was applied when
+    merged); if not, it stops before any step, the file is put back, a targeted update with it
+    records the policy, and the removal runs again. ``prepare``: record the policy (reading the
+    outputs here) and remove/mark the file only (the next run applies it); ``apply=False``: only
+    remove or mark the file. Re-delivery (the file already gone or marked) runs the update only,
+    which converges an interrupted run."""
     if not re.fullmatch(SLUG_RE, slug):
         raise BadInput([f"slug: '{slug}' is not a valid slug: {PATTERN_HINTS[SLUG_RE]}"])
     path = providers_dir / f"{slug}.yaml"
@@ -515,6 +505,7 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
     result = Result(slug, path, "absent")
     emails: set[str] = set()
     specs: tuple = ()
+    original = policy = None  # the file as it was and its policy, when this run removes/marks it
     if path.exists():
         try:
             spec = load_provider_file(path)
@@ -528,29 +519,21 @@ def offboard(slug: str, providers_dir: Path, *, apply: bool = True, prepare: boo
         if spec.offboarded:
             result.file = "unchanged"  # marked by an earlier offboarding: only the update may be left
         else:
-            original = path.read_text(encoding="utf-8")
-            # the policy the state holds is in the provider's summary output: no update needed to
-            # record it when it is the file's (the usual case: the file was applied when merged).
-            # --prepare reads it here; an applying run lets the update's program check it (it reads
-            # the outputs anyway, under the stack lock): one reading of the whole state fewer.
-            if prepare and _applied_policy(stack, slug) != spec.offboarding:
+            original, policy = path.read_text(encoding="utf-8"), spec.offboarding
+            if prepare and _applied_policy(stack, slug) != policy:
                 stack.up(slug, emails, providers_dir, specs)
-            result.file = _remove_or_mark(path, original, spec.offboarding)
-            if apply and not prepare:
-                try:
-                    result.output = stack.up(slug, emails, providers_dir, specs, expect_policy=spec.offboarding)
-                except PolicyNotApplied:
-                    # the state holds another policy (the file's was never applied): put the file
-                    # back, record its policy with a targeted update, then remove or mark it again
-                    _write_atomically(path, original)
-                    stack.log(f"{slug}: recording offboarding: {spec.offboarding} in the state first")
-                    stack.up(slug, emails, providers_dir, specs)
-                    _remove_or_mark(path, original, spec.offboarding)
-                    result.output = stack.up(slug, emails, providers_dir, specs)
-                result.applied = True
-                return result
+            result.file = _remove_or_mark(path, original, policy)
     if apply and not prepare:
-        result.output = stack.up(slug, emails, providers_dir, specs)
+        try:
+            result.output = stack.up(slug, emails, providers_dir, specs, expect_policy=policy)
+        except PolicyNotApplied:
+            # the state holds another policy (the file's was never applied): put the file back,
+            # record its policy with a targeted update, then remove or mark it again
+            _write_atomically(path, original)
+            stack.log(f"{slug}: recording offboarding: {policy} in the state first")
+            stack.up(slug, emails, providers_dir, specs)
+            _remove_or_mark(path, original, policy)
+            result.output = stack.up(slug, emails, providers_dir, specs)
         result.applied = True
     return result
 

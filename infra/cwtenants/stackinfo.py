@@ -72,9 +72,11 @@ def read(cwd: Path | str | None = None, stack: str | None = None, timeout: float
     return parse(outputs) if outputs else None
 
 
-def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeout: float = 120) -> dict | None:
+def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeout: float = 120,
+                 env: dict | None = None) -> dict | None:
     """``pulumi stack output --json`` as a dict ({} for a stack without outputs; secret values
-    are the string "[secret]"), or None when it cannot be read (no pulumi, no stack, an error)."""
+    are the string "[secret]"), or None when it cannot be read (no pulumi, no stack, an error).
+    ``env``: the environment of the call (default: this process's)."""
     exe = shutil.which("pulumi")
     if not exe:
         return None
@@ -82,7 +84,8 @@ def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeou
     if stack:
         cmd += ["--stack", stack]
     try:
-        proc = subprocess.run(cmd, cwd=str(cwd) if cwd else None, env=dict(os.environ), capture_output=True,
+        proc = subprocess.run(cmd, cwd=str(cwd) if cwd else None, env=dict(os.environ if env is None else env),
+                              capture_output=True,
                               text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return None

@@ -348,7 +348,7 @@ class RecordingStack(ob.Stack):
     def check_group(self, *a, **k) -> None:
         return None
 
-    def outputs(self, env=None) -> dict:
+    def outputs(self) -> dict:
         raise AssertionError("an applying offboard must not read the outputs itself")
 
     def up(self, slug, emails, providers_dir, specs=(), expect_policy=None) -> str:
