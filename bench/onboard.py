@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -46,7 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "infra"))
 sys.path.insert(0, str(ROOT / "emulator"))
 
-from run import PASSPHRASE, VENV_PY, write_providers  # noqa: E402
+from run import PASSPHRASE, VENV_PY, child_cpu, write_providers  # noqa: E402
 
 from chatwoot_emulator.testing import EmulatorProcess  # noqa: E402
 from cwtenants.onboard import Stack as Target  # noqa: E402
@@ -57,11 +56,6 @@ CWTENANTS = VENV_PY.parent / "cwtenants"
 def record(slug: str, name: str, offboarding: str = "archive") -> dict:
     return {"slug": slug, "name": name, "timezone": "Europe/Berlin", "locales": ["en"], "offboarding": offboarding,
             "contacts": [{"email": f"owner@{slug}.example", "name": f"{name} Owner", "role": "agent"}]}
-
-
-def child_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 class Cell:

@@ -137,10 +137,16 @@ def process_role(cmdline: list[str]) -> str:
     return "other:" + exe
 
 
+def child_cpu() -> float:
+    """CPU seconds (user + system) of every descendant this process has waited for."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float = 3600) -> dict:
     # CPU seconds of the whole process tree (every descendant that was waited for: pulumi CLI,
     # language host, program, provider process): far less sensitive to a loaded machine than wall time.
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0 = child_cpu()
     t0 = time.perf_counter()
     by_pid: dict = {}
     with open(log, "wb") as out:
@@ -157,8 +163,7 @@ def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path, timeout: float
                 p.kill()
             time.sleep(0.1)
     wall = time.perf_counter() - t0
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    cpu = child_cpu() - cpu0
     roles: dict[str, float] = {}
     for role, seconds in by_pid.values():
         roles[role] = round(roles.get(role, 0.0) + seconds, 2)

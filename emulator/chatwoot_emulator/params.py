@@ -72,3 +72,8 @@ def as_bool(v) -> bool:
     if isinstance(v, str):
         return v.strip().lower() in ("1", "true", "t", "yes", "on")
     return bool(v)
+
+
+def integer(value):
+    """An integer column (``position``): a number sent as 1.0 reads back as 1 (Rails casts it)."""
+    return int(value) if isinstance(value, float) else value

@@ -79,10 +79,7 @@ def main() -> None:
     pulumi.log.info(rights_report(catalog, providers))
     summaries, components = {}, []
     for spec in providers:
-        # a provider new in the stack must not adopt what another provider owns (only new ones get
-        # the list, so the state does not grow with the square of the number of providers)
-        claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
-        component = Provider(spec, agents, claimed=claimed)
+        component = Provider(spec, agents, claimed=claimed_for(info, spec.slug))
         components.append((spec, component))
         summaries[spec.slug] = component.summary
     pulumi.export("providers", summaries)
@@ -106,6 +103,13 @@ def say_offboarding(info, declared: set[str]) -> None:
         mode = info.offboarding.get(slug)
         if mode in OFFBOARDING_NOTE:
             pulumi.log.info(f"provider {slug} is removed (offboarding: {mode}): {OFFBOARDING_NOTE[mode]}")
+
+
+def claimed_for(info, slug: str):
+    """What a provider new in the stack must not adopt: every other provider's objects (None for a
+    provider the stack already has — only new ones get the list, so the state does not grow with
+    the square of the number of providers)."""
+    return info.owned(except_slug=slug) if info and slug not in info.providers else None
 
 
 def expect_offboarding(info, expected: str | None) -> None:
@@ -180,9 +184,8 @@ def targeted(providers, staff, roles, slugs: set[str], emails: set[str], info=No
         emails |= {a.email.lower() for a in spec.agents}
     agents = declare_agents(providers, staff, roles, only=emails)
     summaries = {}
-    for spec in chosen:  # as in main(): a provider new in the stack must not adopt another's objects
-        claimed = info.owned(except_slug=spec.slug) if info and spec.slug not in info.providers else None
-        summaries[spec.slug] = Provider(spec, agents, claimed=claimed).summary
+    for spec in chosen:
+        summaries[spec.slug] = Provider(spec, agents, claimed=claimed_for(info, spec.slug)).summary
     previous = previous or {}
     kept = {k: v for k, v in (previous.get("providers") or {}).items() if k not in slugs}
     pulumi.export("providers", {**kept, **summaries})

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from .. import views
 from ..core import Emulator
 from ..errors import not_found, ok, server_error, unprocessable
-from ..params import permit, read_body, root_param
+from ..params import integer, permit, read_body, root_param
 from .portals import _get_portal
 
 ARTICLE_ATTRS = ("title", "slug", "position", "content", "description", "category_id", "author_id",
@@ -32,11 +32,6 @@ ARTICLE_ATTRS = ("title", "slug", "position", "content", "description", "categor
 PER_PAGE = 25
 STATUSES = ("draft", "published", "archived")
 
-
-
-def _integer(value):
-    """``position`` is an integer column: a number sent as 1.0 reads back as 1 (Rails casts it)."""
-    return int(value) if isinstance(value, float) else value
 
 def _author(emu: Emulator, doc: dict) -> dict | None:
     user = emu.store.get("users", doc.get("author_id"))
@@ -61,7 +56,7 @@ def render_article(emu: Emulator, doc: dict, categories: dict[int, dict] | None 
         "content": doc.get("content"),
         "description": doc.get("description"),
         "status": doc.get("status"),
-        "position": _integer(doc.get("position")),
+        "position": integer(doc.get("position")),
         "account_id": doc["account_id"],
         "updated_at": int(doc.get("updated_at") or 0),
         "meta": doc.get("meta") or {},

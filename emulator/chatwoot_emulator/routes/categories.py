@@ -18,17 +18,12 @@ from starlette.routing import Route
 
 from ..core import Emulator
 from ..errors import not_found, ok, unprocessable
-from ..params import permit, read_body, root_param
+from ..params import integer, permit, read_body, root_param
 from .portals import _get_portal
 
 CATEGORY_ATTRS = ("name", "description", "position", "slug", "locale", "icon", "icon_color", "parent_category_id",
                   "associated_category_id")
 
-
-
-def _integer(value):
-    """``position`` is an integer column: a number sent as 1.0 reads back as 1 (Rails casts it)."""
-    return int(value) if isinstance(value, float) else value
 
 def render_category(emu: Emulator, doc: dict, articles: list[dict] | None = None) -> dict:
     if articles is None:
@@ -39,7 +34,7 @@ def render_category(emu: Emulator, doc: dict, articles: list[dict] | None = None
         "slug": doc.get("slug"),
         "locale": doc.get("locale"),
         "description": doc.get("description"),
-        "position": _integer(doc.get("position")),
+        "position": integer(doc.get("position")),
         "account_id": doc["account_id"],
         "icon": doc.get("icon") or "",
         "icon_color": doc.get("icon_color") or "",

@@ -23,8 +23,7 @@ from typing import Any
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, ServerError
-from .base import Gone, ObjectKind, created_empty, find_or_create, lists, say, vanished
-from .category import integer
+from .base import Gone, ObjectKind, created_empty, find_or_create, integer, lists, say, vanished
 
 PER_PAGE = 25
 HASHED = ("slug", "title", "content", "description", "status", "position", "tags", "category", "locale")

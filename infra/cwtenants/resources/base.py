@@ -418,6 +418,11 @@ def text_or_none(v: Any) -> str | None:
     return v if v not in (None, "") else None
 
 
+def integer(v: Any) -> Any:
+    """Positions are integers in Chatwoot; Pulumi hands numbers to the provider as floats (1.0)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 def find_or_create(
     find: Callable[[bool], dict | None],
     post: Callable[[], dict],

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound, Unprocessable
-from .base import Gone, ObjectKind, created_empty, find_or_create, lists, say, vanished
+from .base import Gone, ObjectKind, created_empty, find_or_create, integer, lists, say, text_or_none, vanished
 
 
 def list_key(portal_slug: str) -> str:
@@ -58,15 +58,6 @@ def body(inputs: dict, create: bool = False) -> dict:
     return {"category": out}
 
 
-def _text(v: Any) -> str | None:
-    return v if v not in (None, "") else None
-
-
-def integer(v: Any) -> Any:
-    """Positions are integers in Chatwoot; Pulumi hands numbers to the provider as floats (1.0)."""
-    return int(v) if isinstance(v, float) and v.is_integer() else v
-
-
 class CategoryKind(ObjectKind):
     name = "category"
     compared = ("slug", "locale", "name", "description", "position", "icon")
@@ -77,9 +68,9 @@ class CategoryKind(ObjectKind):
             "slug": inputs.get("slug"),
             "locale": inputs.get("locale"),
             "name": inputs.get("name"),
-            "description": _text(inputs.get("description")),
+            "description": text_or_none(inputs.get("description")),
             "position": integer(inputs.get("position")),
-            "icon": _text(inputs.get("icon")),
+            "icon": text_or_none(inputs.get("icon")),
         }
 
     def normalise(self, live: dict) -> dict:
