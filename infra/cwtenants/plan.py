@@ -142,7 +142,7 @@ def changes(live: dict, desired: dict) -> list[Change]:
     return [Change(k, live.get(k), desired.get(k)) for k in keys]
 
 
-def _compare(kind: str, key: str, live: dict | None, want: dict, live_norm: Callable[[dict], dict]) -> ObjectPlan:
+def compare(kind: str, key: str, live: dict | None, want: dict, live_norm: Callable[[dict], dict]) -> ObjectPlan:
     if live is None:
         return ObjectPlan(kind, key, CREATE, [Change(k, None, v) for k, v in want.items()])
     found = changes(live_norm(live), want)
@@ -207,7 +207,7 @@ def _by_id(kind: str, live: LiveIndex, ids: dict | None, by_key: dict | None, ke
     if obj is None:
         return None
     have = norm(obj)
-    plan = _compare(kind, want[key_field], obj, want, norm)
+    plan = compare(kind, want[key_field], obj, want, norm)
     if have.get(key_field) != want.get(key_field):
         plan.status = RENAMED
         plan.note = (f"id {obj.get('id')} of this stack, now {have.get(key_field)!r} in Chatwoot; "
@@ -223,7 +223,7 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
 
     want = PORTAL.normalise_inputs(portal_res.desired(spec))
     portal_plan = (_by_id("portal", live, ids, live.portals, "slug", want, PORTAL.normalise)
-                   or _compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
+                   or compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
                                PORTAL.normalise))
     if portal_plan.status == CREATE and slug_taken and slug_taken(spec.portal.slug):
         portal_plan.status = AMBIGUOUS
@@ -232,7 +232,7 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
 
     want = TEAM.normalise_inputs(team_res.desired(spec))
     pp.objects.append(_by_id("team", live, ids, live.teams, "name", want, TEAM.normalise)
-                      or _compare("team", want["name"], live.teams.get(want["name"]), want, TEAM.normalise))
+                      or compare("team", want["name"], live.teams.get(want["name"]), want, TEAM.normalise))
 
     want = INBOX.normalise_inputs(inbox_res.desired(spec))
     matches = live.inboxes.get(spec.inbox.name, [])
@@ -245,7 +245,7 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
                                      note=f"{len(matches)} API inboxes have this name (ids {ids}); "
                                           "rename or delete the extra ones in Chatwoot"))
     else:
-        pp.objects.append(_compare("inbox", spec.inbox.name, matches[0] if matches else None, want,
+        pp.objects.append(compare("inbox", spec.inbox.name, matches[0] if matches else None, want,
                                    INBOX.normalise))
 
     for a in spec.agents:
@@ -260,7 +260,7 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
             if not spec_agent.manage_user:
                 have["name"] = spec_agent.name
             return have
-        obj = _compare("agent", a.email, found, want, norm)
+        obj = compare("agent", a.email, found, want, norm)
         if found is not None and found.get("role") == agent_resource.ADMIN and a.role != agent_resource.ADMIN:
             obj.note = ("an administrator from before the catalog adopted them keeps that role; one the catalog "
                         "made administrator becomes agent")

@@ -18,11 +18,12 @@ An article or category in Chatwoot that no file claims is ``unclaimed`` (kept, n
 from __future__ import annotations
 
 import difflib
+from functools import partial
 from typing import Any
 
 from .catalog import ProviderSpec
 from .chatwoot import ChatwootClient
-from .plan import CREATE, DELETE, IN_SYNC, UNCLAIMED, UPDATE, Change, ObjectPlan, changes
+from .plan import DELETE, IN_SYNC, UNCLAIMED, ObjectPlan, compare
 from .resources import article, category
 from .resources import knowledge_base as kb
 
@@ -31,24 +32,13 @@ CATEGORY, ARTICLE = category.CategoryKind(), article.ArticleKind()
 
 def read_live(c: ChatwootClient, portal_slug: str) -> tuple[list[dict], list[dict]]:
     """(categories, articles) of one portal: one category list, the article index page by page."""
-    cats = (c.get(f"/portals/{portal_slug}/categories") or {}).get("payload") or []
-    return cats, article.read_index(c, portal_slug)
+    return category.read_categories(c, portal_slug), article.read_index(c, portal_slug)
 
 
 def _category_plans(want: dict, live: list[dict], mode: str) -> list[ObjectPlan]:
-    out = []
     by_key = {f"{x.get('locale')}/{x.get('slug')}": x for x in live}
-    for key, cat in want.items():
-        desired = CATEGORY.normalise_inputs(cat)
-        found = by_key.get(key)
-        if found is None:
-            out.append(ObjectPlan("category", key, CREATE, [Change(k, None, v) for k, v in desired.items()]))
-            continue
-        have = CATEGORY.normalise(found)
-        if desired["position"] is None:  # not declared: Chatwoot's own position is fine
-            have["position"] = None
-        found_changes = changes(have, desired)
-        out.append(ObjectPlan("category", key, UPDATE if found_changes else IN_SYNC, found_changes))
+    out = [compare("category", key, by_key.get(key), CATEGORY.normalise_inputs(cat),
+                   partial(CATEGORY._live_view, props=cat)) for key, cat in want.items()]
     out += [_unclaimed("category", key, x, mode) for key, x in sorted(by_key.items()) if key not in want]
     return out
 
@@ -57,16 +47,11 @@ def _article_plans(want: dict, live: list[dict], mode: str) -> list[ObjectPlan]:
     out = []
     by_slug = {a.get("slug"): a for a in live}
     for slug, art in want.items():
-        found = by_slug.get(slug)
-        desired = ARTICLE.normalise_inputs(art)
-        if found is None:
-            out.append(ObjectPlan("article", slug, CREATE, [Change(k, None, v) for k, v in desired.items()]))
-            continue
-        have = ARTICLE._live_view(found, art)
-        if article.content_hash(have) == art.get("content_hash"):
-            out.append(ObjectPlan("article", slug, IN_SYNC))
-            continue
-        out.append(ObjectPlan("article", slug, UPDATE, changes(have, desired)))
+        found, view = by_slug.get(slug), partial(ARTICLE._live_view, props=art)
+        if found is not None and article.content_hash(view(found)) == art.get("content_hash"):
+            out.append(ObjectPlan("article", slug, IN_SYNC))  # the hash covers every compared field
+        else:
+            out.append(compare("article", slug, found, ARTICLE.normalise_inputs(art), view))
     out += [_unclaimed("article", slug, a, mode) for slug, a in sorted(by_slug.items(), key=lambda kv: str(kv[0]))
             if slug not in want]
     return out

@@ -19,12 +19,16 @@ def list_key(portal_slug: str) -> str:
     return f"categories:{portal_slug}"
 
 
+def read_categories(c: ChatwootClient, portal_slug: str) -> list[dict]:
+    """Every category of a portal (one GET; Chatwoot pages categories by 1000), not cached."""
+    return (c.get(f"/portals/{portal_slug}/categories") or {}).get("payload") or []
+
+
 def all_categories(c: ChatwootClient, portal_slug: str, fresh: bool = False) -> list[dict]:
-    """Every category of a portal (one GET; Chatwoot pages categories by 1000)."""
+    """``read_categories`` through the process's list cache."""
     if ("portal", portal_slug) in created_empty and not fresh:
         return lists.get(list_key(portal_slug), lambda: [])
-    return lists.get(list_key(portal_slug),
-                     lambda: (c.get(f"/portals/{portal_slug}/categories") or {}).get("payload") or [], fresh=fresh)
+    return lists.get(list_key(portal_slug), lambda: read_categories(c, portal_slug), fresh=fresh)
 
 
 def desired(spec, cat) -> dict[str, Any]:
@@ -83,12 +87,15 @@ class CategoryKind(ObjectKind):
         return next((x for x in all_categories(c, portal_slug, fresh)
                      if x.get("slug") == slug and x.get("locale") == locale), None)
 
+    def _live_view(self, live: dict, props: dict) -> dict:
+        """The live category as state: an undeclared position is Chatwoot's own (not compared)."""
+        state = self.normalise(live)
+        if props.get("position") is None:
+            state["position"] = None
+        return state
+
     def _same(self, live: dict, inputs: dict) -> bool:
-        want = self.normalise_inputs(inputs)
-        have = self.normalise(live)
-        if want["position"] is None:  # not declared: Chatwoot's own position is fine
-            have["position"] = None
-        return want == have
+        return self._live_view(live, inputs) == self.normalise_inputs(inputs)
 
     def create(self, c: ChatwootClient, inputs: dict) -> tuple[str, dict]:
         portal = inputs["portal_slug"]

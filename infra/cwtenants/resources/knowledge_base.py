@@ -166,9 +166,7 @@ def live_state(c: ChatwootClient, props: dict) -> dict:
     for x in category.all_categories(c, portal):
         key = f"{x.get('locale')}/{x.get('slug')}"
         if key in want_c:
-            live = ck.normalise(x)
-            if want_c[key].get("position") is None:
-                live["position"] = None
+            live = ck._live_view(x, want_c[key])
             cats[key] = {k: live.get(k) for k in CATEGORY_FIELDS}
             cat_ids[key] = x["id"]
     arts, art_ids = {}, {}
