@@ -146,8 +146,9 @@ def adopted_agents(g: Group, live: LiveIndex, catalog: Catalog | None) -> tuple[
     return out, membership, notes
 
 
-def provider_document(g: Group, slug: str, live_index: LiveIndex | None = None,
-                      catalog: Catalog | None = None, portal_slug_prefix: str = "") -> tuple[dict, list[str]]:
+def provider_document(g: Group, slug: str, agents: list[dict] | None = None, membership: str | None = None,
+                      portal_slug_prefix: str = "") -> tuple[dict, list[str]]:
+    """The provider file's document (``agents``/``membership``: from ``adopted_agents``, None: not adopted)."""
     name = g.display
     doc: dict = {"slug": slug, "name": name}
     if g.inbox:
@@ -171,11 +172,9 @@ def provider_document(g: Group, slug: str, live_index: LiveIndex | None = None,
         doc["portal"] = {k: v for k, v in portal.items() if v is not None}
     else:  # like `cwtenants new`: the portal `pulumi up` will create gets its derived slug written out
         doc["portal"] = {"slug": derive_portal_slug(slug, portal_slug_prefix)}
-    if live_index is not None:
-        agents, membership, _notes = adopted_agents(g, live_index, catalog)
-        if membership:
-            doc["agents"] = agents
-            doc["membership"] = membership
+    if membership:
+        doc["agents"] = agents
+        doc["membership"] = membership
     return _drop_invalid(doc)
 
 
@@ -236,8 +235,7 @@ def adopt(catalog: Catalog | None, live: LiveIndex,
         taken.add(slug)
         objects = [f"{kind} {obj.get('slug') if kind == 'portal' else obj.get('name')!r}"
                    for kind, obj in (("inbox", g.inbox), ("team", g.team), ("portal", g.portal)) if obj]
-        doc, dropped = provider_document(g, slug, live if members_of is not None else None, catalog,
-                                         portal_slug_prefix)
-        notes = adopted_agents(g, live, catalog)[2] if members_of is not None else []
+        agents, membership, notes = adopted_agents(g, live, catalog) if members_of is not None else ([], None, [])
+        doc, dropped = provider_document(g, slug, agents, membership, portal_slug_prefix)
         out.append(Adopted(slug, g.display, render(doc, objects, dropped, notes), objects, dropped))
     return out
