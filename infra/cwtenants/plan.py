@@ -145,7 +145,11 @@ def changes(live: dict, desired: dict) -> list[Change]:
 def compare(kind: str, key: str, live: dict | None, want: dict, live_norm: Callable[[dict], dict]) -> ObjectPlan:
     if live is None:
         return ObjectPlan(kind, key, CREATE, [Change(k, None, v) for k, v in want.items()])
-    found = changes(live_norm(live), want)
+    return _compared(kind, key, live_norm(live), want)
+
+
+def _compared(kind: str, key: str, have: dict, want: dict) -> ObjectPlan:
+    found = changes(have, want)
     return ObjectPlan(kind, key, UPDATE if found else IN_SYNC, found)
 
 
@@ -179,6 +183,24 @@ class LiveIndex:
         self.custom_roles: dict[int, str] = {}  # id → name, read only when the catalog declares custom roles
         self.custom_roles_on: bool | None = None
 
+    def recorded(self, kind: str, ids: dict | None) -> dict | None:
+        """The live inbox, team or portal with the id the stack recorded for the provider (``ids``:
+        {"inbox"|"team"|"portal": id} from its outputs); None without an id or when it is gone."""
+        return self.by_id[kind].get((ids or {}).get(kind))
+
+    def matched(self, kind: str, ids: dict | None, spec: ProviderSpec) -> dict | None:
+        """The provider's live inbox, team or portal: by the id the stack recorded, else by natural key
+        (None: not found, or several API inboxes with its name)."""
+        obj = self.recorded(kind, ids)
+        if obj is not None:
+            return obj
+        if kind == "portal":
+            return self.portals.get(spec.portal.slug)
+        if kind == "team":
+            return self.teams.get(spec.team.name.lower())
+        matches = self.inboxes.get(spec.inbox.name, [])
+        return matches[0] if len(matches) == 1 else None
+
     def custom_role_name(self, live_agent: dict, declared: str | None) -> str | None:
         """The live custom role as the catalog names it; a declared role that cannot take effect (no
         custom_roles feature, Chatwoot answers null) counts as in place, like the Agent resource does."""
@@ -200,14 +222,14 @@ class LiveIndex:
         return cls(inboxes, teams, portals, agents)
 
 
-def _by_id(kind: str, live: LiveIndex, ids: dict | None, by_key: dict | None, key_field: str,
+def _by_id(kind: str, live: LiveIndex, ids: dict | None, key_field: str,
            want: dict, norm: Callable[[dict], dict]) -> ObjectPlan | None:
     """Match by the id the stack recorded; a different natural key then means "renamed"."""
-    obj = live.by_id[kind].get((ids or {}).get(kind))
+    obj = live.recorded(kind, ids)
     if obj is None:
         return None
     have = norm(obj)
-    plan = compare(kind, want[key_field], obj, want, norm)
+    plan = _compared(kind, want[key_field], have, want)
     if have.get(key_field) != want.get(key_field):
         plan.status = RENAMED
         plan.note = (f"id {obj.get('id')} of this stack, now {have.get(key_field)!r} in Chatwoot; "
@@ -222,7 +244,7 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
     pp = ProviderPlan(spec.slug, spec.source)
 
     want = PORTAL.normalise_inputs(portal_res.desired(spec))
-    portal_plan = (_by_id("portal", live, ids, live.portals, "slug", want, PORTAL.normalise)
+    portal_plan = (_by_id("portal", live, ids, "slug", want, PORTAL.normalise)
                    or compare("portal", spec.portal.slug, live.portals.get(spec.portal.slug), want,
                                PORTAL.normalise))
     if portal_plan.status == CREATE and slug_taken and slug_taken(spec.portal.slug):
@@ -231,12 +253,12 @@ def plan_provider(spec: ProviderSpec, live: LiveIndex, ids: dict | None = None,
     pp.objects.append(portal_plan)
 
     want = TEAM.normalise_inputs(team_res.desired(spec))
-    pp.objects.append(_by_id("team", live, ids, live.teams, "name", want, TEAM.normalise)
+    pp.objects.append(_by_id("team", live, ids, "name", want, TEAM.normalise)
                       or compare("team", want["name"], live.teams.get(want["name"]), want, TEAM.normalise))
 
     want = INBOX.normalise_inputs(inbox_res.desired(spec))
     matches = live.inboxes.get(spec.inbox.name, [])
-    by_id = _by_id("inbox", live, ids, None, "name", want, INBOX.normalise)
+    by_id = _by_id("inbox", live, ids, "name", want, INBOX.normalise)
     if by_id is not None:
         pp.objects.append(by_id)
     elif len(matches) > 1:
@@ -292,22 +314,20 @@ def compute_plan(catalog: Catalog, c: ChatwootClient, members: bool = False,
         ids = stack.providers.get(spec.slug) if stack else None
         pp = plan_provider(spec, live, ids, lambda slug: portal_res.slug_used_elsewhere(c, slug))
         if content:
-            portal = live.by_id["portal"].get((ids or {}).get("portal")) or live.portals.get(spec.portal.slug)
+            portal = live.matched("portal", ids, spec)
             if pp.objects[0].status == AMBIGUOUS:
                 portal = None  # the slug is another account's: nothing of ours to read
             progress(f"Help Center content {n}/{len(catalog.providers)}: {spec.slug}")
             pp.objects += plan_content(c, spec, portal)
         if members:
             progress(f"members {n}/{len(catalog.providers)}: {spec.slug}")
-            team = live.by_id["team"].get((ids or {}).get("team")) or live.teams.get(spec.team.name.lower())
+            team = live.matched("team", ids, spec)
             if team is not None:
                 emails = {(m.get("email") or "").lower() for m in team_members_of(c, team["id"])}
                 pp.objects.append(_members("team-members", spec.team.name.lower(), emails, spec))
-            matches = live.inboxes.get(spec.inbox.name, [])
-            by_id = live.by_id["inbox"].get((ids or {}).get("inbox"))
-            matches = [by_id] if by_id is not None else matches
-            if len(matches) == 1:
-                emails = {(m.get("email") or "").lower() for m in inbox_members_of(c, matches[0]["id"])}
+            inbox = live.matched("inbox", ids, spec)
+            if inbox is not None:
+                emails = {(m.get("email") or "").lower() for m in inbox_members_of(c, inbox["id"])}
                 pp.objects.append(_members("inbox-members", spec.inbox.name, emails, spec))
         providers.append(pp)
 
