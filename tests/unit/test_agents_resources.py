@@ -248,3 +248,31 @@ def test_merge_agents_one_entry_per_email_with_written_name_and_availability():
     assert list(merged) == ["s@x.example"]
     a, slugs = merged["s@x.example"]
     assert (a.name, a.availability, slugs) == ("Sam", "busy", ["a", "b"])
+
+
+def test_a_preview_finds_the_team_or_inbox_a_create_would_adopt():
+    """find_target: a team by name whatever its case; the one API inbox with the name — none when several
+    API inboxes share it (a create adopts none of them) or only another channel has it."""
+    class Lists(FakeClient):
+        def get(self, path, params=None):
+            self.calls.append(("GET", path, None))
+            if path == "/teams":
+                return [{"id": 3, "name": "acme team"}]
+            if path == "/inboxes":
+                return {"payload": [{"id": 7, "name": "Acme Support", "channel_type": "Channel::Api"},
+                                    {"id": 8, "name": "Twice", "channel_type": "Channel::Api"},
+                                    {"id": 9, "name": "Twice", "channel_type": "Channel::Api"},
+                                    {"id": 10, "name": "Web", "channel_type": "Channel::WebWidget"}]}
+            return super().get(path, params)
+
+    c = Lists(team=[{"id": 5, "email": "a@x.example", "name": "A"}])
+    assert members.TeamMembersKind().find_target(c, "Acme Team") == 3
+    assert members.TeamMembersKind().find_target(c, "other team") is None
+    inboxes = members.InboxMembersKind()
+    assert [inboxes.find_target(c, n) for n in ("Acme Support", "Twice", "Web", "acme support")] == [7, None, None, None]
+    assert [p for m, p, _ in c.calls] == ["/teams", "/inboxes"]  # one list read each (the process's cache)
+    line = inboxes.preview_create(c, {"target_id": None, "target_name": "Acme Support", "members": [],
+                                      "membership": "authoritative", "provider_slug": "acme"})
+    assert line == ("inbox of provider acme: leaves a@x.example (inbox 7 exists and is adopted; "
+                    "membership: authoritative)")
+    assert inboxes.preview_create(c, {"target_id": None, "target_name": "Twice", "members": []}) is None

@@ -33,9 +33,10 @@ from pulumi.dynamic import ReadResult, Resource, UpdateResult
 
 from ..chatwoot import ChatwootClient
 from ..chatwoot.errors import NotFound
-from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, chatwoot_marker, client, created_empty,
-                   guard_chatwoot, lists, say, vanished)
-from .inbox import API_CHANNEL, list_inboxes
+from .base import (CHATWOOT_KEY, Gone, KindProvider, ObjectKind, ReconcileError, chatwoot_marker, client,
+                   created_empty, guard_chatwoot, say, vanished)
+from .inbox import InboxKind
+from .team import TeamKind
 
 AUTHORITATIVE = "authoritative"
 
@@ -202,9 +203,8 @@ class TeamMembersKind(MembersKind):
         return team_members_of(c, target)
 
     def find_target(self, c: ChatwootClient, name: str) -> int | None:
-        key = name.lower()
-        teams = lists.get("teams", lambda: c.get("/teams") or [])
-        return next((int(t["id"]) for t in teams if (t.get("name") or "").lower() == key), None)
+        team = TeamKind().find(c, name)
+        return int(team["id"]) if team is not None else None
 
     def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
         return _call(c, method, f"/teams/{target}/team_members", {"user_ids": ids})
@@ -218,9 +218,11 @@ class InboxMembersKind(MembersKind):
         return inbox_members_of(c, target)
 
     def find_target(self, c: ChatwootClient, name: str) -> int | None:
-        inboxes = lists.get("inboxes", lambda: list_inboxes(c))
-        found = [i for i in inboxes if i.get("name") == name and i.get("channel_type") == API_CHANNEL]
-        return int(found[0]["id"]) if len(found) == 1 else None
+        try:
+            inbox = InboxKind().find(c, name)
+        except ReconcileError:  # several API inboxes with this name: a create adopts none of them
+            return None
+        return int(inbox["id"]) if inbox is not None else None
 
     def send(self, c: ChatwootClient, method: str, target: int, ids: list[int]) -> Any:
         return _call(c, method, "/inbox_members", {"inbox_id": int(target), "user_ids": ids})
