@@ -125,9 +125,9 @@ def agent(user: dict, au: dict, online: bool = False) -> dict:
     return out
 
 
-def portal(doc: dict, category_locales: list, article_locales: list, article_counts: bool = True) -> dict:
-    """docs/chatwoot-behaviour.md#portals Portal JSON: config reshaped, colour defaulted, meta counters (``article_counts`` False: the
-    article counts over an empty list, as index/create/update render them)."""
+def portal(doc: dict, category_locales: list, article_locales: list) -> dict:
+    """docs/chatwoot-behaviour.md#portals Portal JSON: config reshaped, colour defaulted, meta counters (the
+    article counts over an empty list, as index/create/update render them; show puts in the real ones)."""
     cfg = doc.get("config") or {}
     allowed = cfg.get("allowed_locales") or ["en"]
     drafts = cfg.get("draft_locales") or []
@@ -159,10 +159,10 @@ def portal(doc: dict, category_locales: list, article_locales: list, article_cou
         "slug": doc["slug"],
         "account_id": doc["account_id"],
         "meta": {
-            "all_articles_count": len(article_locales) if article_counts else 0,
-            "archived_articles_count": 0 if article_counts else None,
-            "published_count": 0 if article_counts else None,
-            "draft_articles_count": len(article_locales) if article_counts else None,
+            "all_articles_count": 0,
+            "archived_articles_count": None,
+            "published_count": None,
+            "draft_articles_count": None,
             "categories_count": len(category_locales),
             "default_locale": default_locale,
         },

@@ -106,11 +106,11 @@ def _link_widget(emu: Emulator, doc: dict, params: dict, account: dict) -> None:
         doc["channel_web_widget_inbox_id"] = inbox["id"]
 
 
-def _render_portal(emu: Emulator, doc: dict, is_admin: bool, locales=None, article_counts: bool = False) -> dict:
-    """``article_counts``: only show computes the meta article counts; index, create and update render them
-    over an empty article list (all 0, the per-status counts null), as a real server does."""
+def _render_portal(emu: Emulator, doc: dict, is_admin: bool, locales=None) -> dict:
+    """Index, create and update render the meta article counts over an empty article list (all 0, the
+    per-status counts null), as a real server does; only show counts them (portals_show)."""
     cl, al = locales if locales is not None else emu.store.child_locales(doc["id"])
-    out = views.portal(doc, cl, al, article_counts)
+    out = views.portal(doc, cl, al)
     if doc.get("channel_web_widget_inbox_id"):
         inbox = emu.store.get("inboxes", doc["channel_web_widget_inbox_id"])
         if inbox:
@@ -130,7 +130,7 @@ async def portals_show(request: Request):
     emu: Emulator = request.app.state.emu
     user, account, _, is_admin = emu.account_auth(request)
     doc = _get_portal(emu, request, account)
-    out = _render_portal(emu, doc, is_admin, article_counts=True)
+    out = _render_portal(emu, doc, is_admin)
     # show counts the articles by status and those written by the requesting user (mine_articles_count)
     statuses = emu.store.article_statuses(doc["id"])
     meta = out["meta"]
