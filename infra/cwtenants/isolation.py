@@ -200,7 +200,7 @@ def command(providers_dir, as_json: bool = False, quiet: bool = False) -> None:
     from .preflight import PreflightError, require_administrator
 
     catalog = load_or_exit(providers_dir)
-    client = client_from_env()
+    client = client_from_env(providers_dir)
     try:
         with client:
             # an agent's token lists only its own inboxes (and is refused the others' member lists):

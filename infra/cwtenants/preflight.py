@@ -5,8 +5,9 @@
   ``cwtenants:platformToken`` ...) first, then the environment (``CHATWOOT_*``).
 - The token must belong to an administrator of the account: an agent lists only its own inboxes,
   so a comparison would report every other inbox as missing.
-- The stack must manage this Chatwoot URL and account (from its outputs), unless
-  ``CWT_ALLOW_OTHER_CHATWOOT=1`` says otherwise.
+- The stack must manage this Chatwoot URL and account (from its outputs), unless the stack config
+  (``cwtenants:allowOtherChatwoot: true``) or ``CWT_ALLOW_OTHER_CHATWOOT=1`` says otherwise, as for
+  ``pulumi up``.
 """
 
 from __future__ import annotations
@@ -110,7 +111,9 @@ def checked_stack(client, providers_dir: Path) -> stackinfo.StackInfo | None:
     require_administrator(client)
     project = stackinfo.project_dir(providers_dir)
     info = stackinfo.read(project) if project else None
-    require_same_chatwoot(info, client.settings)
+    if not stackinfo.same_chatwoot(info, client.settings.url, client.settings.account_id):
+        # only then read the stack config again: does it allow the other Chatwoot (as the program does)?
+        require_same_chatwoot(info, client.settings, environment(providers_dir)[0])
     return info
 
 

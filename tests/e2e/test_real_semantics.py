@@ -196,6 +196,13 @@ def test_a_stack_refuses_another_account_without_an_explicit_override(deployment
     assert plan.returncode == 1 and "this stack manages Chatwoot" in plan.stderr, plan.stdout + plan.stderr
     assert d.writes() == 0
 
+    # the override in the stack config file (a bool) is honoured by the read-only CLI as by the program
+    d.run("config", "set", "--stack", d.stack, "--type", "bool", "cwtenants:allowOtherChatwoot", "true")
+    plan = cwtenants(d, "plan", "-q", "-d", "providers")
+    assert plan.returncode == 2 and "would be created" in plan.stdout, plan.stdout + plan.stderr
+    d.run("config", "rm", "--stack", d.stack, "cwtenants:allowOtherChatwoot")
+    assert d.writes() == 0
+
     # the explicit override: the stack moves to the other account
     d.extra_env["CWT_ALLOW_OTHER_CHATWOOT"] = "1"
     d.run("preview")

@@ -310,6 +310,54 @@ def test_plan_members_is_opt_in(live, emu, catalog):
     assert emu.control("GET", "stats")["by_method"] == {"GET": 7}
 
 
+def stack_next_to(monkeypatch, catalog: Path, config: dict, outputs: dict | None = None) -> list:
+    """A Pulumi project around ``catalog`` whose selected stack has this config (and outputs);
+    returns the folders the stack config was read in."""
+    from cwtenants import preflight, stackinfo
+
+    project = catalog.parent
+    (project / "Pulumi.yaml").write_text("name: cwtenants\nruntime: python\n")
+    read_in = []
+
+    def stack_config(cwd, stack=None, timeout=120):
+        read_in.append(Path(cwd))
+        return dict(config) if Path(cwd) == project else {}
+    monkeypatch.setattr(preflight, "stack_config", stack_config)
+    monkeypatch.setattr(stackinfo, "read", lambda cwd=None, stack=None, timeout=120:
+                        stackinfo.parse(outputs) if outputs and Path(cwd) == project else None)
+    return read_in
+
+
+def test_plan_and_adopt_honour_allow_other_chatwoot_in_the_stack_config(live, emu, catalog, monkeypatch):
+    # the stack manages account 1 of another URL; cwtenants:allowOtherChatwoot in its config file
+    # allows this run, as it does for `pulumi up` (before: only CWT_ALLOW_OTHER_CHATWOOT did)
+    outputs = {"chatwoot_url": "http://other-chatwoot.example", "chatwoot_account_id": 1, "providers": {}}
+    stack_next_to(monkeypatch, catalog, {}, outputs)
+    on_stack = {**live, "CWT_NO_STACK": "", "CWT_ALLOW_OTHER_CHATWOOT": ""}
+    for cmd in ("plan", "adopt"):
+        r = run(cmd, "-d", str(catalog), "--dry-run" if cmd == "adopt" else "-q", env=on_stack)
+        assert r.exit_code == 1 and "this stack manages Chatwoot http://other-chatwoot.example" in r.output
+
+    read_in = stack_next_to(monkeypatch, catalog, {"allowOtherChatwoot": "true"}, outputs)
+    r = run("plan", "-q", "-d", str(catalog), env=on_stack)
+    assert r.exit_code == 2 and "would be created" in r.stdout, r.output
+    r = run("adopt", "--dry-run", "-d", str(catalog), env=on_stack)
+    assert r.exit_code == 0 and "this stack manages" not in r.output, r.output
+    assert set(read_in) == {catalog.parent}
+    assert live["CHATWOOT_API_TOKEN"] not in r.output
+
+
+def test_verify_isolation_takes_its_settings_from_the_stack_next_to_the_providers_dir(live, emu, catalog,
+                                                                                        monkeypatch):
+    settings = {"url": live["CHATWOOT_URL"], "accountId": live["CHATWOOT_ACCOUNT_ID"],
+                "apiToken": live["CHATWOOT_API_TOKEN"], "requestsPerMinute": "0"}
+    read_in = stack_next_to(monkeypatch, catalog, settings)
+    r = run("verify-isolation", "-d", str(catalog), env={"CWT_NO_STACK": ""})  # no CHATWOOT_* at all
+    assert r.exit_code in (0, 2) and "API requests" in r.stdout, r.output
+    assert read_in == [catalog.parent]
+    assert live["CHATWOOT_API_TOKEN"] not in r.output
+
+
 def test_adopt_writes_valid_files_for_unmanaged_objects(live, emu, tmp_path):
     folder = tmp_path / "adopted"
     folder.mkdir()
