@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential_jitter
 
 from .catalog import CatalogError, Problem, load_catalog, load_provider_file
+from .catalog.articles import ARTICLES_DIR, TEMPLATES_DIR
 from .catalog.loader import DEFAULTS_FILE_NAME, PATTERN_HINTS, format_path
 from .catalog.models import SLUG_RE
 from .catalog.scaffold import GENERATED_MARKER, scaffold_provider
@@ -187,13 +189,19 @@ _CLASH_FIELDS = (("provider slug", "slug"), ("portal slug", "portal.slug"), ("te
 
 
 def check_with_catalog(folder: Path, slug: str, text: str) -> None:
-    """Validate the new file together with every other provider file (cross-file rules).
+    """Validate the new file together with every other provider file (cross-file rules) and the
+    articles it would get (the organisation's templates, its own articles folder if it has one).
 
-    Problems of the record -> BadInput (record fields); problems of other files only -> a
+    Problems of the record -> BadInput (record fields; a template that cannot be filled for this
+    provider is reported with the template's file and line); problems of other files only -> a
     CatalogError (the catalog must be valid before anything is onboarded)."""
     with tempfile.TemporaryDirectory(prefix="cwt-onboard-") as tmp:
         candidate = Path(tmp) / f"{slug}.yaml"
         candidate.write_text(text, encoding="utf-8")
+        # articles are read next to the provider file: the candidate's folder gets copies
+        for sub in (Path(TEMPLATES_DIR), Path(slug) / ARTICLES_DIR):
+            if (folder / sub).is_dir():
+                shutil.copytree(folder / sub, Path(tmp) / sub, symlinks=True)
         others = [f for f in provider_files(folder) if f.name != candidate.name]
         defaults = folder / DEFAULTS_FILE_NAME
         try:
@@ -201,9 +209,19 @@ def check_with_catalog(folder: Path, slug: str, text: str) -> None:
         except CatalogError as exc:
             mine, rest = [], []
             target = str(folder / candidate.name)
+
+            def real(s: str) -> str:  # the copies' paths as the files' own
+                return s.replace(str(candidate), target).replace(tmp, str(folder))
+
             for p in exc.problems:
                 if p.file == str(candidate):
-                    mine.append(f"{record_field(p.field)}: {p.message.replace(str(candidate), target)}")
+                    mine.append(f"{record_field(p.field)}: {real(p.message)}")
+                elif p.file.startswith(tmp + os.sep):  # a template or an article of this provider
+                    ours = Path(tmp, slug) in Path(p.file).parents
+                    if ours or re.search(rf"\bprovider {re.escape(slug)}\b", p.message):
+                        mine.append(f"articles: {real(p.file)}:{p.line}:{p.col}: {real(p.message)}")
+                    else:  # the template's own problem (every provider has it): once, as the file's
+                        rest.append(Problem(real(p.file), p.line, p.col, p.field, real(p.message)))
                 elif str(candidate) in p.message:  # a clash reported on the other file
                     what = next((f for k, f in _CLASH_FIELDS if p.message.startswith(k)), "contacts")
                     msg = re.sub(r" is also used by \S+", f" is already used by {p.file}:{p.line}", p.message)
@@ -211,7 +229,7 @@ def check_with_catalog(folder: Path, slug: str, text: str) -> None:
                 else:
                     rest.append(p)
             if rest:
-                raise CatalogError(rest) from None
+                raise CatalogError(sorted(set(rest), key=str)) from None
             raise BadInput(mine) from None
 
 
@@ -252,8 +270,12 @@ class Stack:
 
     def stack_name(self) -> str:
         if not self.stack:
-            r = subprocess.run(["pulumi", "stack", "--show-name", "--non-interactive"], cwd=self.cwd,
-                               env={**os.environ, **self.env}, capture_output=True, text=True)
+            try:
+                r = subprocess.run(["pulumi", "stack", "--show-name", "--non-interactive"], cwd=self.cwd,
+                                   env={**os.environ, **self.env}, capture_output=True, text=True)
+            except OSError as exc:  # no pulumi on PATH
+                raise ApplyError(f"cannot run `pulumi` ({exc.strerror}): install the Pulumi CLI or put it "
+                                 "on PATH (scripts/env.sh does)") from None
             if r.returncode != 0 or not r.stdout.strip():
                 raise ApplyError("no Pulumi stack selected: pass --stack or set PULUMI_STACK "
                                  f"({r.stderr.strip()[-300:]})")

@@ -134,6 +134,48 @@ def test_other_invalid_files_block_onboarding(providers):
     assert not (providers / "acme-host.yaml").exists()
 
 
+def test_a_template_the_record_cannot_fill_is_rejected_before_writing(providers):
+    """The organisation's article templates are part of what a new provider gets: one that needs a
+    field the record does not give is bad input of the record, named with the template's line."""
+    (providers / "_articles" / "de").mkdir(parents=True)
+    (providers / "_articles" / "de" / "domain.md").write_text(
+        "---\ntitle: Our help domain\n---\nOpen {{ provider.portal.custom_domain }}.\n")
+    assert load_catalog(providers).providers  # the catalog itself is valid (harbor-vps has a domain)
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD))
+    assert r.exit_code == 1, r.output
+    assert (f"articles: {providers / '_articles' / 'de' / 'domain.md'}:4:6: 'provider.portal.custom_domain' has "
+            f"no value for provider acme-host") in r.stderr, r.stderr
+    assert "cwt-onboard-" not in r.stderr  # no temporary path shown
+    assert not (providers / "acme-host.yaml").exists()
+    ok = {**RECORD, "portal": {**RECORD["portal"], "custom_domain": "help.acme.example"}}
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(ok))
+    assert r.exit_code == 0, r.output
+    assert load_catalog(providers).providers
+
+
+def test_a_broken_template_is_reported_once_with_its_own_path(providers):
+    (providers / "_articles" / "en").mkdir(parents=True)
+    (providers / "_articles" / "en" / "bad.md").write_text("---\ntitle: [unclosed\n---\nText\n")
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD))
+    assert r.exit_code == 1 and "other provider files are invalid" in r.stderr, r.output
+    lines = [ln for ln in r.stderr.splitlines() if "bad.md" in ln]
+    assert len(lines) == 1 and str(providers / "_articles" / "en" / "bad.md") in lines[0], r.stderr
+    assert "cwt-onboard-" not in r.stderr
+    assert not (providers / "acme-host.yaml").exists()
+
+
+def test_onboard_without_apply_needs_no_pulumi_on_path(providers, tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: cwtenants\nruntime: python\n")
+    old = os.environ["PATH"]
+    os.environ["PATH"] = str(Path(sys.executable).parent.parent / "nothing-here")
+    try:
+        r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD), cwd=tmp_path)
+    finally:
+        os.environ["PATH"] = old
+    assert r.exit_code == 0, (r.output, repr(r.exception))
+    assert (providers / "acme-host.yaml").exists()
+
+
 def test_offboard_without_apply_removes_the_file(providers):
     r = cli("offboard", "--no-apply", "-d", str(providers), "harbor-vps")
     assert r.exit_code == 0, r.output
