@@ -226,6 +226,8 @@ def check_with_catalog(folder: Path, slug: str, text: str) -> None:
                     what = next((f for k, f in _CLASH_FIELDS if p.message.startswith(k)), "contacts")
                     msg = re.sub(r" is also used by \S+", f" is already used by {p.file}:{p.line}", p.message)
                     mine.append(f"{what}: {msg}")
+                elif tmp in p.message:  # e.g. another provider's article has the slug one of ours gets
+                    mine.append(f"articles: {p.file}:{p.line}:{p.col}: {real(p.message)}")
                 else:
                     rest.append(p)
             if rest:

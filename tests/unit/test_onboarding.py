@@ -153,6 +153,23 @@ def test_a_template_the_record_cannot_fill_is_rejected_before_writing(providers)
     assert load_catalog(providers).providers
 
 
+def test_an_article_slug_taken_by_another_provider_is_bad_input_of_the_record(providers):
+    """A template gives the new provider the article slug <slug>-<template>; another provider's own
+    article with that slug is a clash of the record, whichever file the catalog reports it on."""
+    (providers / "_articles" / "en").mkdir(parents=True)
+    (providers / "_articles" / "en" / "hours.md").write_text("---\ntitle: Hours\n---\nNine to five.\n")
+    own = providers / "harbor-vps" / "articles" / "en"
+    own.mkdir(parents=True)
+    (own / "acme-host-hours.md").write_text("---\ntitle: Ours\n---\nText.\n")
+    assert load_catalog(providers).providers  # valid without the new provider
+    r = cli("onboard", "--no-apply", "-d", str(providers), "-", input=json.dumps(RECORD))
+    assert r.exit_code == 1, r.output
+    assert "other provider files are invalid" not in r.stderr, r.stderr
+    assert "articles: " in r.stderr and "acme-host-hours" in r.stderr, r.stderr
+    assert "cwt-onboard-" not in r.stderr, r.stderr
+    assert not (providers / "acme-host.yaml").exists()
+
+
 def test_a_broken_template_is_reported_once_with_its_own_path(providers):
     (providers / "_articles" / "en").mkdir(parents=True)
     (providers / "_articles" / "en" / "bad.md").write_text("---\ntitle: [unclosed\n---\nText\n")
