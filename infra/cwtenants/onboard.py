@@ -416,7 +416,7 @@ class Stack:
     def outputs(self) -> dict:
         """The stack's outputs (secret values stay encrypted: never shown, never re-exported)."""
         data = stackinfo.read_outputs(self.cwd, self.stack_name(), env={**os.environ, **self.env}) or {}
-        return {k: v for k, v in data.items() if v != "[secret]"}
+        return stackinfo.without_secrets(data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -212,7 +212,7 @@ def previous_outputs(outputs: dict | None) -> dict:
     if outputs is None:
         raise pulumi.RunError("could not read the stack outputs (`pulumi stack output --json`); a targeted "
                               "update needs them to keep the other providers' outputs")
-    return {k: v for k, v in outputs.items() if v != "[secret]"}
+    return stackinfo.without_secrets(outputs)
 
 
 def check_ownership_after_up(components) -> None:

@@ -85,8 +85,7 @@ def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeou
         cmd += ["--stack", stack]
     try:
         proc = subprocess.run(cmd, cwd=str(cwd) if cwd else None, env=dict(os.environ if env is None else env),
-                              capture_output=True,
-                              text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
@@ -96,6 +95,14 @@ def read_outputs(cwd: Path | str | None = None, stack: str | None = None, timeou
     except ValueError:
         return None
     return outputs if isinstance(outputs, dict) else None
+
+
+SECRET = "[secret]"  # how `pulumi stack output --json` shows a secret value
+
+
+def without_secrets(outputs: dict) -> dict:
+    """The outputs minus secret values: never shown, never exported again."""
+    return {k: v for k, v in outputs.items() if v != SECRET}
 
 
 def read_in_background(cwd: Path | str | None = None, stack: str | None = None, reader=None) -> Future:

@@ -198,9 +198,10 @@ def load_yaml_with_positions(text: str) -> YamlDoc:
 # documents included, keeps this list honest): libyaml accepts a tab inside a plain value
 # (``a: b<TAB>c``), a ``?`` inside a flow (``[x ? y]``, ``{x?|-a}``), a comment glued to a block
 # scalar header (``|# note``), reads a bare ``!`` tag as an empty string, and a byte-order mark after
-# the start; positions of an empty document differ. So: a tab, a ``!`` or ``?`` that starts a token,
-# a ``?`` anywhere but at the end of a line (or of a quoted text ending the line), ``|``/``>``
-# followed by ``#``, a BOM after the first character. So "How can we help?" stays on the fast path.
+# the start; positions of an empty document differ. Sent to the pure loader: a tab, a ``!`` or ``?``
+# that starts a token, a ``?`` anywhere but at the end of a line (or of a quoted text ending the
+# line), ``|``/``>`` followed by ``#``, a BOM after the first character. "How can we help?" at the
+# end of a line stays on the fast path.
 _PURE_ONLY = re.compile(r"""\t|(?:^|[\s\[\]{},:\ufeff-])[!?]|\?(?!\n|\Z|["'] *(?:\n|\Z))|[|>][-+0-9]*#|.\ufeff""",
                         re.MULTILINE | re.DOTALL)
 
